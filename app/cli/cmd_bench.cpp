@@ -1,0 +1,126 @@
+// lora-studio-cli bench NAME [OPTIONS]: benchmarks with a readable summary and JSON results.
+// The benchmarks form a table (name, summary, runner); `bench generate` joins it later.
+#include <cstring>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/arg_parser.h"
+#include "app/cli/cli_output.h"
+#include "app/cli/commands.h"
+#include "core/bench/lora_bench.h"
+#include "core/util/atomic_file.h"
+
+namespace lorastudio::cli {
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+void print_lora_summary(const nlohmann::json& j) {
+  std::cout << "LoRA merge benchmark: " << j["model"]["matrices"].get<int64_t>() << " matrices of "
+            << j["model"]["shape"][0].get<int64_t>() << "x" << j["model"]["shape"][1].get<int64_t>() << " on "
+            << j["device"].get<std::string>() << " (" << j["threads"].get<int>() << " threads, LibTorch "
+            << j["libtorch"].get<std::string>() << "), median of " << j["repeats"].get<int>() << " repeats\n"
+            << "copy bandwidth (floor): " << format_double(j["copy_bandwidth_gb_per_s"].get<double>(), 4) << " GB/s\n\n";
+  const bool cuda = j.contains("issue_floor_ms");
+  std::cout << pad_right("dtype", 10) << pad_right("rank", 6) << pad_right("operation", 21) << pad_right("method", 9)
+            << pad_right("median ms", 12) << pad_right("GB/s", 9) << pad_right("x floor", 9)
+            << (cuda ? pad_right("x 0.4ms", 9) : "") << "max abs err (bound)\n";
+  for (const auto& r : j["results"]) {
+    std::cout << pad_right(r["dtype"].get<std::string>(), 10) << pad_right(std::to_string(r["rank"].get<int64_t>()), 6)
+              << pad_right(r["operation"].get<std::string>(), 21) << pad_right(r["method"].get<std::string>(), 9)
+              << pad_right(format_double(r["median_ms"].get<double>(), 4), 12)
+              << pad_right(format_double(r["gb_per_s"].get<double>(), 3), 9)
+              << pad_right(format_double(r["ratio_to_floor"].get<double>(), 3), 9);
+    if (cuda)
+      std::cout << pad_right(r.contains("ratio_to_issue_floor") ? format_double(r["ratio_to_issue_floor"].get<double>(), 3) : "-", 9);
+    std::cout << format_double(r["max_abs_error"].get<double>(), 2) << " (" << format_double(r["error_bound"].get<double>(), 2)
+              << ")" << (r["correct"].get<bool>() ? "" : "  WRONG") << "\n";
+  }
+  std::cout << "\n" << (j["all_correct"].get<bool>() ? "all results within their error bounds" : "SOME RESULTS ARE WRONG")
+            << "\n";
+}
+
+int run_lora_bench_command(int argc, char** argv) {
+  ArgParser p("bench lora",
+              "Merge, unmerge, interpolation-merge and ΔW materialisation on PixArt-α XL attention weights\n"
+              "(28 blocks x 8 matrices of 1152x1152): per-matrix loop, batched baddbmm_, grouped CUDA kernel.");
+  p.option("--device", "DEVICE", "cpu or cuda", "cpu")
+      .option("--rank", "N", "LoRA rank (the interpolation has rank 2N)", "4")
+      .option("--repeats", "N", "timed repeats per measurement (default: cpu 2, cuda 20)")
+      .option("--warmup", "N", "untimed runs before timing (default: cpu 0, cuda 3)")
+      .option("--dtypes", "LIST", "weight dtypes, comma-separated: float32, bfloat16, float16", "float32,bfloat16")
+      .flag("--no-rank1", "skip the extra rank-1 merge measurements")
+      .flag("--quiet", "no progress lines on stderr")
+      .option("--json", "FILE", "write the results as JSON to FILE");
+  if (!p.parse(argc, argv)) return 0;
+
+  LoraBenchOptions options;
+  options.device = p.get("--device");
+  options.rank = p.get_int("--rank");
+  if (p.has("--repeats")) options.repeats = static_cast<int>(p.get_int("--repeats"));
+  if (p.has("--warmup")) options.warmup = static_cast<int>(p.get_int("--warmup"));
+  options.dtypes = split_list(p.get("--dtypes"));
+  if (options.dtypes.empty()) throw UsageError("--dtypes: no dtype given");
+  options.also_rank1 = !p.has("--no-rank1");
+  if (options.rank < 1) throw UsageError("--rank must be at least 1");
+  if (p.has("--repeats") && options.repeats < 1) throw UsageError("--repeats must be at least 1");
+  if (!p.has("--quiet")) options.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+
+  const nlohmann::json result = run_lora_bench(options);
+  print_lora_summary(result);
+  if (p.has("--json")) {
+    write_file_atomically(p.get("--json"), result.dump(2) + "\n");
+    std::cout << "results written to " << p.get("--json") << "\n";
+  }
+  return result["all_correct"].get<bool>() ? 0 : 1;
+}
+
+struct Benchmark {
+  const char* name;
+  const char* summary;
+  int (*run)(int, char**);
+};
+
+const Benchmark kBenchmarks[] = {
+    {"lora", "merge/unmerge/interpolation throughput on PixArt-α attention weights", run_lora_bench_command},
+};
+
+std::string available_names() {
+  std::string s;
+  for (const auto& b : kBenchmarks) s += (s.empty() ? "" : ", ") + std::string(b.name);
+  return s;
+}
+
+void print_bench_help() {
+  std::cout << "Usage: lora-studio-cli bench NAME [OPTIONS]\n\nBenchmarks, printed as a summary and written as JSON "
+               "(--json FILE).\n\nBenchmarks:\n";
+  for (const auto& b : kBenchmarks) std::cout << "  " << pad_right(b.name, 12) << b.summary << "\n";
+  std::cout << "\nRun 'lora-studio-cli bench NAME --help' for a benchmark's options.\n";
+}
+
+}  // namespace
+
+int run_bench(int argc, char** argv) {
+  if (argc < 1) {
+    print_bench_help();
+    return 2;
+  }
+  const std::string name = argv[0];
+  if (name == "--help" || name == "-h") {
+    print_bench_help();
+    return 0;
+  }
+  for (const auto& b : kBenchmarks)
+    if (name == b.name) return b.run(argc - 1, argv + 1);
+  throw UsageError("unknown benchmark '" + name + "' (available: " + available_names() + ")");
+}
+
+}  // namespace lorastudio::cli

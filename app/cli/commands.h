@@ -1,0 +1,12 @@
+#pragma once
+// One function per subcommand; each takes the arguments after the subcommand's name.
+namespace lorastudio::cli {
+
+int run_inspect(int argc, char** argv);
+int run_convert(int argc, char** argv);
+int run_interpolate(int argc, char** argv);
+int run_soup(int argc, char** argv);
+int run_compare(int argc, char** argv);
+int run_bench(int argc, char** argv);
+
+}  // namespace lorastudio::cli

@@ -1,0 +1,69 @@
+// lora-studio-cli: headless LoRA Studio.
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "app/cli/arg_parser.h"
+#include "app/cli/commands.h"
+#include "core/util/error.h"
+#include "core/util/version.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int, char**);
+};
+
+const Command kCommands[] = {
+    {"inspect", "show an adapter's format, modules, ranks, alphas, parameter count and norms",
+     lorastudio::cli::run_inspect},
+    {"convert", "convert an adapter between PEFT, diffusers and kohya formats", lorastudio::cli::run_convert},
+    {"interpolate", "exact (1-λ)ΔW_A + λΔW_B as one adapter of rank r_A + r_B", lorastudio::cli::run_interpolate},
+    {"soup", "average adapters in ΔW space, compressed back to rank r by truncated SVD", lorastudio::cli::run_soup},
+    {"compare", "per-module cosine similarity and distance between two adapters", lorastudio::cli::run_compare},
+    {"bench", "benchmarks (lora: merge and interpolation throughput), results as JSON", lorastudio::cli::run_bench},
+};
+
+void print_help() {
+  std::cout << "Usage: lora-studio-cli COMMAND [ARGS...]\n\n"
+               "LoRA Studio " << lorastudio::kVersion << ", headless: inspect, convert and mix LoRA adapters.\n\n"
+               "Commands:\n";
+  for (const auto& c : kCommands) {
+    std::string n = c.name;
+    std::cout << "  " << n << std::string(n.size() < 14 ? 14 - n.size() : 1, ' ') << c.summary << "\n";
+  }
+  std::cout << "\nRun 'lora-studio-cli COMMAND --help' for a command's options.\n"
+               "Other options: --help, --version\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    print_help();
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::cout << "lora-studio-cli " << lorastudio::kVersion << "\n";
+    return 0;
+  }
+  for (const auto& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(argc - 2, argv + 2);
+    } catch (const lorastudio::cli::UsageError& e) {
+      std::cerr << "lora-studio-cli " << c.name << ": " << e.what() << "\n";
+      return 2;
+    } catch (const lorastudio::FileError& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "lora-studio-cli: unknown command '" << argv[1] << "' (see 'lora-studio-cli --help')\n";
+  return 2;
+}

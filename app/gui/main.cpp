@@ -1,0 +1,32 @@
+// lora-studio: the LoRA Studio desktop application.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include "app/gui/main_window.h"
+#include "core/util/version.h"
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QStringLiteral("lora-studio"));
+  QApplication::setApplicationDisplayName(QStringLiteral("LoRA Studio"));
+  QApplication::setApplicationVersion(QString::fromUtf8(lorastudio::kVersion));
+  QApplication::setOrganizationName(QStringLiteral("lora-studio"));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(QStringLiteral("LoRA Studio: conditional LoRA parameter generation"));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  parser.addPositionalArgument(QStringLiteral("adapter"), QStringLiteral("an adapter to open (optional)"));
+  QCommandLineOption quit_after(QStringLiteral("quit-after-ms"),
+                                QStringLiteral("close the window after N milliseconds (for smoke tests)"),
+                                QStringLiteral("N"));
+  parser.addOption(quit_after);
+  parser.process(app);
+
+  lorastudio::gui::MainWindow window;
+  window.show();
+  if (!parser.positionalArguments().isEmpty()) window.open_adapter(parser.positionalArguments().front());
+  if (parser.isSet(quit_after)) QTimer::singleShot(parser.value(quit_after).toInt(), &app, &QApplication::quit);
+  return app.exec();
+}

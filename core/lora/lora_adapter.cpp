@@ -1,0 +1,79 @@
+#include "core/lora/lora_adapter.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace lorastudio {
+
+std::string module_key(const LoraModule& m) {
+  return m.component.empty() ? m.path : m.component + ":" + m.path;
+}
+
+double LoraAdapter::scale(const LoraModule& m) const {
+  const double r = static_cast<double>(m.rank());
+  if (r <= 0) return 0.0;
+  return use_rslora ? m.alpha / std::sqrt(r) : m.alpha / r;
+}
+
+const LoraModule* LoraAdapter::find(const std::string& path, const std::string& component) const {
+  for (const auto& m : modules)
+    if (m.path == path && (component.empty() || m.component == component)) return &m;
+  return nullptr;
+}
+
+int64_t LoraAdapter::parameter_count() const {
+  int64_t n = 0;
+  for (const auto& m : modules) {
+    if (m.A.defined()) n += m.A.numel();
+    if (m.B.defined()) n += m.B.numel();
+    if (m.magnitude.defined()) n += m.magnitude.numel();
+  }
+  return n;
+}
+
+void LoraAdapter::validate(const std::string& label) const {
+  if (modules.empty()) throw FileError(label, "the adapter has no LoRA modules");
+  for (const auto& m : modules) {
+    const std::string key = module_key(m);
+    if (!m.A.defined()) throw FileError(label, "module " + key + " has no lora_A (down) weight");
+    if (!m.B.defined()) throw FileError(label, "module " + key + " has no lora_B (up) weight");
+    if (m.A.dim() != 2) throw FileError(label, "module " + key + ": lora_A must be 2-D [r, in], got " + std::to_string(m.A.dim()) + "-D");
+    if (m.B.dim() != 2) throw FileError(label, "module " + key + ": lora_B must be 2-D [out, r], got " + std::to_string(m.B.dim()) + "-D");
+    if (m.A.size(0) != m.B.size(1)) {
+      std::ostringstream s;
+      s << "module " << key << ": rank mismatch, lora_A has " << m.A.size(0) << " rows but lora_B has "
+        << m.B.size(1) << " columns";
+      throw FileError(label, s.str());
+    }
+    if (m.A.size(0) == 0) throw FileError(label, "module " + key + " has rank 0");
+    if (!std::isfinite(m.alpha)) throw FileError(label, "module " + key + ": alpha is not finite");
+    if (m.magnitude.defined() && (m.magnitude.numel() != m.B.size(0))) {
+      std::ostringstream s;
+      s << "module " << key << ": DoRA magnitude has " << m.magnitude.numel() << " entries, expected out_features = "
+        << m.B.size(0);
+      throw FileError(label, s.str());
+    }
+  }
+}
+
+std::string LoraAdapter::layout_difference(const LoraAdapter& other) const {
+  if (modules.size() != other.modules.size())
+    return "module count differs (" + std::to_string(modules.size()) + " vs " + std::to_string(other.modules.size()) + ")";
+  for (size_t i = 0; i < modules.size(); ++i) {
+    const auto& a = modules[i];
+    const auto& b = other.modules[i];
+    if (a.path != b.path || a.component != b.component)
+      return "module " + std::to_string(i) + " is " + module_key(a) + " in one and " + module_key(b) + " in the other";
+    if (a.in_features() != b.in_features() || a.out_features() != b.out_features()) {
+      std::ostringstream s;
+      s << "module " << module_key(a) << " is " << a.out_features() << "x" << a.in_features() << " in one and "
+        << b.out_features() << "x" << b.in_features() << " in the other";
+      return s.str();
+    }
+  }
+  return {};
+}
+
+}  // namespace lorastudio

@@ -1,0 +1,55 @@
+#pragma once
+// The one in-memory LoRA adapter model that every format reads into and writes from.
+//
+// Per target module: A [r, in], B [out, r], alpha, rank (from the tensors), optional DoRA
+// magnitude [out]. Module paths are the base model's own module names (e.g.
+// "transformer_blocks.0.attn1.to_q" in a PixArt transformer, "bert.encoder.layer.0.attention.self.query"
+// in a transformers BERT), relative to the model component named by `component`.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+namespace lorastudio {
+
+struct LoraModule {
+  std::string path;        // module path inside the base model component
+  std::string component;   // pipeline component: "transformer", "unet", "text_encoder", ... or "" (a plain model)
+  torch::Tensor A;         // lora_A / lora_down: [r, in]
+  torch::Tensor B;         // lora_B / lora_up:   [out, r]
+  double alpha = 1.0;
+  torch::Tensor magnitude; // DoRA magnitude vector [out]; undefined when the adapter is plain LoRA
+
+  int64_t rank() const { return A.defined() ? A.size(0) : 0; }
+  int64_t in_features() const { return A.defined() ? A.size(1) : 0; }
+  int64_t out_features() const { return B.defined() ? B.size(0) : 0; }
+  bool is_dora() const { return magnitude.defined(); }
+};
+
+struct LoraAdapter {
+  std::vector<LoraModule> modules;   // in file order (sorted by path when read)
+  bool use_rslora = false;           // scale alpha/sqrt(r) instead of alpha/r
+  bool fan_in_fan_out = false;       // base weights are stored [in, out] (GPT-2 Conv1D)
+  std::string base_model;            // base_model_name_or_path
+  std::string task_type;             // PEFT task_type (e.g. "SEQ_CLS"), may be empty
+  std::vector<std::string> target_modules;            // as the config names them
+  std::map<std::string, torch::Tensor> saved_modules; // modules_to_save: full weights, "classifier.weight" -> tensor
+  std::map<std::string, std::string> provenance;      // generator, condition, seed, sampler, steps, ...
+
+  // alpha/r, or alpha/sqrt(r) with rsLoRA.
+  double scale(const LoraModule& m) const;
+  const LoraModule* find(const std::string& path, const std::string& component = {}) const;
+  // Parameters of the low-rank factors (and DoRA magnitudes); saved full modules are not counted.
+  int64_t parameter_count() const;
+  // Shapes consistent (A 2-D, B 2-D, ranks agree, magnitude [out]); throws FileError(label, ...) naming the module.
+  void validate(const std::string& label) const;
+  // Same modules (path, component, in, out) in the same order; returns "" or a description of the first difference.
+  std::string layout_difference(const LoraAdapter& other) const;
+};
+
+// Full key of a module for messages and maps: "component:path" or just "path".
+std::string module_key(const LoraModule& m);
+
+}  // namespace lorastudio

@@ -1,0 +1,29 @@
+#pragma once
+// Exact LoRA arithmetic on one module: ΔW, merge into and unmerge from a base weight, scaling.
+// ΔW = scale · B·A with scale = alpha/r (rsLoRA: alpha/sqrt(r)). Works on CPU and CUDA tensors
+// (the computation runs where the weight lives).
+#include <torch/types.h>
+
+#include "core/lora/lora_adapter.h"
+
+namespace lorastudio {
+
+// scale·B·A as [out, in] (computed in float32, or float64 when `dtype` is kDouble), on A's device.
+torch::Tensor delta_weight(const LoraAdapter& adapter, const LoraModule& m, torch::ScalarType dtype = torch::kFloat);
+
+// What merge_into needs to undo itself exactly for DoRA (PEFT caches the same norm).
+struct MergeRecord {
+  torch::Tensor dora_weight_norm;  // ||W + sBA|| per output row; undefined for plain LoRA
+};
+
+// W ← W + multiplier·ΔW in place (W is [out, in], or [in, out] when adapter.fan_in_fan_out).
+// DoRA: W ← m/||W + sBA||·(W + sBA). Accumulates in float32 and rounds once into W's dtype.
+MergeRecord merge_into(torch::Tensor& weight, const LoraAdapter& adapter, const LoraModule& m, double multiplier = 1.0);
+// Inverse of merge_into (DoRA needs the record merge_into returned).
+void unmerge_from(torch::Tensor& weight, const LoraAdapter& adapter, const LoraModule& m, double multiplier = 1.0,
+                  const MergeRecord& record = {});
+
+// A copy whose every ΔW is multiplied by s (B is scaled; A, alpha and ranks are kept).
+LoraAdapter scaled(const LoraAdapter& adapter, double s);
+
+}  // namespace lorastudio

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build, test and benchmark run for the lent GPU machine (CUDA LibTorch from its PyTorch, no Qt
+# Widgets, no OpenCV, no internet). Prepare here, in the project root:
+#   bash ../shared/gpu/fetch-debs.sh qt6-base-dev qt6-base-dev-tools libqt6core6 libqt6test6 libicu72 \
+#        libdouble-conversion3 libpcre2-16-0 libb2-1      # Qt Core+Test for the test suites
+#   mkdir -p .gpu-shared && cp ../shared/gpu/*.sh .gpu-shared/      # (ignored by git)
+#   scripts/gpu-stage-data.sh                                         # small test data into .gpu-data/
+# and send .gpu-debs .gpu-shared .gpu-data along. Results land in $OUT (or ./gpu-results).
+set -uo pipefail
+out=${OUT:-$PWD/gpu-results}
+mkdir -p "$out"
+{
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
+} 2>&1 | tee "$out/machine.txt"
+# The build script unpacks the debs into /opt/lsdeps; make Qt's cmake files findable there too.
+bash .gpu-shared/build.sh -DLORASTUDIO_BUILD_TESTS=ON -DQt6_DIR=/opt/lsdeps/usr/lib/x86_64-linux-gnu/cmake/Qt6 \
+  2>&1 | tail -n 40 | tee "$out/build.log"
+[ -x build-gpu/app/cli/lora-studio-cli ] || { echo "build failed"; exit 1; }
+export LD_LIBRARY_PATH="/opt/lsdeps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+export QT_QPA_PLATFORM=offscreen
+if [ -d .gpu-data ]; then
+  export LORASTUDIO_GOLDEN=$PWD/.gpu-data/golden LORASTUDIO_DATA=$PWD/.gpu-data/data
+fi
+(cd build-gpu && ctest --output-on-failure -j 8) 2>&1 | tee "$out/ctest.log"
+./build-gpu/app/cli/lora-studio-cli bench lora --device cuda --json "$out/bench_lora_cuda.json" 2>&1 | tee "$out/bench_lora.txt"
+for extra in "$@"; do eval "$extra" 2>&1 | tee -a "$out/extra.log"; done

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian (bookworm) packages LoRA Studio needs, only those that are missing.
+# Usage: bash scripts/install-deps.sh [--no-gui]
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config libtorch-dev nlohmann-json3-dev libsentencepiece-dev)
+if [[ "${1:-}" != "--no-gui" ]]; then
+  packages+=(qt6-base-dev libqcustomplot-dev libopencv-dev)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+echo "Installing: ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# One command for a fresh Debian bookworm machine: install what is missing, build, start the studio.
+# Arguments are passed to lora-studio (e.g. an adapter directory to open).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/install-deps.sh"
+bash "$root/scripts/build.sh" -DLORASTUDIO_BUILD_GUI=ON
+exec "${LORASTUDIO_BUILD_DIR:-$root/build}/app/gui/lora-studio" "$@"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command for a fresh Debian bookworm machine: install what is missing, build, run every test.
+# Test data is read from ../shared (override with LORASTUDIO_GOLDEN / LORASTUDIO_DATA).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/install-deps.sh"
+bash "$root/scripts/build.sh" -DLORASTUDIO_BUILD_GUI=ON -DLORASTUDIO_BUILD_TESTS=ON
+cd "${LORASTUDIO_BUILD_DIR:-$root/build}"
+ctest --output-on-failure -j "$(nproc)"

@@ -1,0 +1,1 @@
+int lorastudio_test_pch_anchor = 0;
