@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # Build, test and benchmark run for the lent GPU machine (CUDA LibTorch from its PyTorch, no Qt
-# Widgets, no OpenCV, no internet). Prepare here, in the project root:
-#   bash ../shared/gpu/fetch-debs.sh qt6-base-dev qt6-base-dev-tools libqt6core6 libqt6test6 libicu72 \
-#        libdouble-conversion3 libpcre2-16-0 libb2-1      # Qt Core+Test for the test suites
-#   mkdir -p .gpu-shared && cp ../shared/gpu/*.sh .gpu-shared/      # (ignored by git)
-#   scripts/gpu-stage-data.sh                                         # small test data into .gpu-data/
-# and send .gpu-debs .gpu-shared .gpu-data along. Results land in $OUT (or ./gpu-results).
+# Widgets, no OpenCV, no internet). Prepare here with `bash scripts/gpu-prepare.sh`, then send
+# .gpu-debs .gpu-shared .gpu-data along (carry). Results land in $OUT (or ./gpu-results).
 set -uo pipefail
 out=${OUT:-$PWD/gpu-results}
 mkdir -p "$out"
@@ -22,6 +18,9 @@ export QT_QPA_PLATFORM=offscreen
 if [ -d .gpu-data ]; then
   export LORASTUDIO_GOLDEN=$PWD/.gpu-data/golden LORASTUDIO_DATA=$PWD/.gpu-data/data
 fi
-(cd build-gpu && ctest --output-on-failure -j 8) 2>&1 | tee "$out/ctest.log"
+(cd build-gpu && OMP_NUM_THREADS=2 ctest --output-on-failure -j 8 -E generator_synthetic) 2>&1 | tee "$out/ctest.log"
+[ -n "${LS_SKIP_SYNTHETIC:-}" ] || (cd build-gpu && OMP_NUM_THREADS=16 ctest --output-on-failure -R generator_synthetic) 2>&1 | tee -a "$out/ctest.log"
 ./build-gpu/app/cli/lora-studio-cli bench lora --device cuda --json "$out/bench_lora_cuda.json" 2>&1 | tee "$out/bench_lora.txt"
+./build-gpu/app/cli/lora-studio-cli bench generate --device cuda --json "$out/bench_generate_cuda.json" 2>&1 | tee "$out/bench_generate.txt"
+./build-gpu/app/cli/lora-studio-cli bench generate --device cuda --no-graphs --samplers ddim:25,dpmpp:25 --json "$out/bench_generate_cuda_eager.json" 2>&1 | tee -a "$out/bench_generate.txt"
 for extra in "$@"; do eval "$extra" 2>&1 | tee -a "$out/extra.log"; done

@@ -6,4 +6,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/install-deps.sh"
 bash "$root/scripts/build.sh" -DLORASTUDIO_BUILD_GUI=ON -DLORASTUDIO_BUILD_TESTS=ON
 cd "${LORASTUDIO_BUILD_DIR:-$root/build}"
-ctest --output-on-failure -j "$(nproc)"
+# One OpenMP thread per test process: ctest runs nproc of them at once.
+OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} ctest --output-on-failure -j "$(nproc)"

@@ -1,5 +1,6 @@
 // Exact LoRA arithmetic on one module: ΔW, merge/unmerge (plain, fan_in_fan_out, DoRA), scaling.
 #include <QtTest/QtTest>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include "core/math/lora_math.h"
@@ -193,6 +194,42 @@ class TestLoraMath : public QObject {
     }
     // The original is untouched.
     QVERIFY(max_abs(delta_weight(a, a.modules[0], torch::kDouble) - reference_delta(a.modules[0], 2.0)) <= 1e-12);
+  }
+
+  // On CUDA merge_into runs the grouped kernel (or addmm_): same results and rounding as the CPU reference.
+  void cudaMergeMatchesReference_data() {
+    QTest::addColumn<int>("dtype");
+    QTest::addColumn<bool>("fanInFanOut");
+    QTest::addColumn<double>("rel");
+    QTest::newRow("float32") << int(torch::kFloat) << false << 0.0;
+    QTest::newRow("bfloat16") << int(torch::kBFloat16) << false << std::ldexp(1.0, -8);
+    QTest::newRow("float16 fan_in_fan_out") << int(torch::kHalf) << true << std::ldexp(1.0, -11);
+    QTest::newRow("float64") << int(torch::kDouble) << false << 0.0;
+  }
+  void cudaMergeMatchesReference() {
+    QFETCH(int, dtype);
+    QFETCH(bool, fanInFanOut);
+    QFETCH(double, rel);
+    if (!torch::cuda::is_available()) QSKIP("no CUDA device");
+    const auto type = static_cast<torch::ScalarType>(dtype);
+    LoraModule mod = random_module(72, 36, 5, 10.0, 10);
+    mod.A = mod.A.cuda();
+    mod.B = mod.B.cuda();
+    const LoraAdapter a = adapter_of(mod, false, fanInFanOut);
+    const auto& m = a.modules[0];
+    torch::manual_seed(100);
+    const torch::Tensor w0 = torch::randn(fanInFanOut ? std::vector<int64_t>{36, 72} : std::vector<int64_t>{72, 36},
+                                          torch::kDouble).to(type);
+    torch::Tensor w = w0.cuda();
+    const torch::Tensor d = reference_delta(LoraModule{"", "", m.A.cpu(), m.B.cpu(), m.alpha, {}}, a.scale(m));
+    const torch::Tensor expected = w0.to(torch::kDouble) + (fanInFanOut ? d.t() : d);
+    merge_into(w, a, m);
+    QVERIFY(w.is_cuda());
+    const torch::Tensor err = (w.cpu().to(torch::kDouble) - expected).abs();
+    QVERIFY2((err <= expected.abs() * rel + 1e-6 * max_abs(expected)).all().item<bool>(),
+             qPrintable(QString("max error %1").arg(max_abs(err))));
+    unmerge_from(w, a, m);
+    QVERIFY(max_abs(w.cpu().to(torch::kDouble) - w0.to(torch::kDouble)) <= 2 * std::max(rel, 1e-6) * max_abs(expected));
   }
 
   void wrongShapeIsAnError() {

@@ -9,6 +9,7 @@
 #include "app/cli/arg_parser.h"
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
+#include "core/bench/generate_bench.h"
 #include "core/bench/lora_bench.h"
 #include "core/util/atomic_file.h"
 
@@ -44,6 +45,9 @@ void print_lora_summary(const nlohmann::json& j) {
     std::cout << format_double(r["max_abs_error"].get<double>(), 2) << " (" << format_double(r["error_bound"].get<double>(), 2)
               << ")" << (r["correct"].get<bool>() ? "" : "  WRONG") << "\n";
   }
+  for (const auto& s : j["skipped"])
+    std::cout << "skipped: " << s["method"].get<std::string>() << " " << s["dtype"].get<std::string>() << " rank "
+              << s["rank"].get<int64_t>() << " (" << s["reason"].get<std::string>() << ")\n";
   std::cout << "\n" << (j["all_correct"].get<bool>() ? "all results within their error bounds" : "SOME RESULTS ARE WRONG")
             << "\n";
 }
@@ -57,6 +61,8 @@ int run_lora_bench_command(int argc, char** argv) {
       .option("--repeats", "N", "timed repeats per measurement (default: cpu 2, cuda 20)")
       .option("--warmup", "N", "untimed runs before timing (default: cpu 0, cuda 3)")
       .option("--dtypes", "LIST", "weight dtypes, comma-separated: float32, bfloat16, float16", "float32,bfloat16")
+      .option("--blocks", "N", "transformer blocks (8 attention matrices each)", "28")
+      .option("--hidden", "N", "hidden size (each matrix is N x N)", "1152")
       .flag("--no-rank1", "skip the extra rank-1 merge measurements")
       .flag("--quiet", "no progress lines on stderr")
       .option("--json", "FILE", "write the results as JSON to FILE");
@@ -70,6 +76,9 @@ int run_lora_bench_command(int argc, char** argv) {
   options.dtypes = split_list(p.get("--dtypes"));
   if (options.dtypes.empty()) throw UsageError("--dtypes: no dtype given");
   options.also_rank1 = !p.has("--no-rank1");
+  options.blocks = p.get_int("--blocks");
+  options.hidden = p.get_int("--hidden");
+  if (options.blocks < 1 || options.hidden < 1) throw UsageError("--blocks and --hidden must be positive");
   if (options.rank < 1) throw UsageError("--rank must be at least 1");
   if (p.has("--repeats") && options.repeats < 1) throw UsageError("--repeats must be at least 1");
   if (!p.has("--quiet")) options.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
@@ -83,6 +92,51 @@ int run_lora_bench_command(int argc, char** argv) {
   return result["all_correct"].get<bool>() ? 0 : 1;
 }
 
+int run_generate_bench_command(int argc, char** argv) {
+  ArgParser p("bench generate",
+              "Time to generate N adapters end to end at Cond P-Diff's PixArt style-LoRA scale (516,096 parameters\n"
+              "per adapter, 256-d latent), few-step solvers next to 1000-step DDPM in the same run.");
+  p.option("--device", "DEVICE", "cpu or cuda", "cpu")
+      .option("-n", "N", "adapters per generation", "20")
+      .option("--samplers", "LIST", "NAME:STEPS, comma-separated", "ddim:25,dpmpp:25,dpmpp:10,ddpm:1000")
+      .option("--repeats", "N", "timed repeats (default: cpu 1, cuda 10)")
+      .option("--denoiser", "KIND", "unet or transformer", "unet")
+      .flag("--fp32", "no bf16 autocast on CUDA")
+      .flag("--no-graphs", "no CUDA graphs (eager denoiser calls)")
+      .flag("--quiet", "no progress lines on stderr")
+      .option("--json", "FILE", "write the results as JSON to FILE");
+  if (!p.parse(argc, argv)) return 0;
+  GenerateBenchOptions o;
+  o.device = p.get("--device");
+  o.count = p.get_int("-n");
+  o.samplers = split_list(p.get("--samplers"));
+  if (p.has("--repeats")) o.repeats = static_cast<int>(p.get_int("--repeats"));
+  o.denoiser = p.get("--denoiser");
+  o.bf16 = !p.has("--fp32");
+  o.cuda_graphs = !p.has("--no-graphs");
+  if (!p.has("--quiet")) o.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+  const nlohmann::json j = run_generate_bench(o);
+  std::cout << "generate benchmark: " << j["count"] << " adapters of " << format_count(j["adapter_parameters"].get<int64_t>())
+            << " parameters via a " << j["latent_dim"] << "-d latent on " << j["device"].get<std::string>()
+            << (j["bf16_autocast"].get<bool>() ? " (bf16 autocast)" : "") << (j["cuda_graphs"].get<bool>() ? " (CUDA graphs)" : "")
+            << "; autoencoder "
+            << format_count(j["autoencoder_parameters"].get<int64_t>()) << ", " << j["denoiser"].get<std::string>()
+            << " denoiser " << format_count(j["denoiser_parameters"].get<int64_t>()) << " parameters\n\n"
+            << pad_right("sampler", 10) << pad_right("steps", 8) << pad_right("median ms", 12) << pad_right("ms/adapter", 12)
+            << pad_right("vs DDPM-1000", 14) << "vs Cond P-Diff (6.7 s)\n";
+  for (const auto& r : j["results"])
+    std::cout << pad_right(r["sampler"].get<std::string>(), 10) << pad_right(std::to_string(r["steps"].get<int64_t>()), 8)
+              << pad_right(format_double(r["median_ms"].get<double>(), 4), 12)
+              << pad_right(format_double(r["ms_per_adapter"].get<double>(), 3), 12)
+              << pad_right(r.contains("speedup_vs_ddpm1000") ? format_double(r["speedup_vs_ddpm1000"].get<double>(), 3) + "x" : "-", 14)
+              << format_double(r["speedup_vs_condpdiff_h100_6700ms"].get<double>(), 4) << "x\n";
+  if (p.has("--json")) {
+    write_file_atomically(p.get("--json"), j.dump(2) + "\n");
+    std::cout << "results written to " << p.get("--json") << "\n";
+  }
+  return 0;
+}
+
 struct Benchmark {
   const char* name;
   const char* summary;
@@ -91,6 +145,7 @@ struct Benchmark {
 
 const Benchmark kBenchmarks[] = {
     {"lora", "merge/unmerge/interpolation throughput on PixArt-α attention weights", run_lora_bench_command},
+    {"generate", "time to generate N adapters at Cond P-Diff's PixArt scale", run_generate_bench_command},
 };
 
 std::string available_names() {

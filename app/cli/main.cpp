@@ -23,7 +23,11 @@ const Command kCommands[] = {
     {"interpolate", "exact (1-λ)ΔW_A + λΔW_B as one adapter of rank r_A + r_B", lorastudio::cli::run_interpolate},
     {"soup", "average adapters in ΔW space, compressed back to rank r by truncated SVD", lorastudio::cli::run_soup},
     {"compare", "per-module cosine similarity and distance between two adapters", lorastudio::cli::run_compare},
+    {"train", "train a conditional LoRA generator on a zoo (autoencoder, then latent diffusion)",
+     lorastudio::cli::run_train},
+    {"generate", "generate LoRA adapters for a text or image condition", lorastudio::cli::run_generate},
     {"bench", "benchmarks (lora: merge and interpolation throughput), results as JSON", lorastudio::cli::run_bench},
+    {"zoo", "build and inspect LoRA zoos", lorastudio::cli::run_zoo},
 };
 
 void print_help() {

@@ -22,10 +22,28 @@ int main(int argc, char** argv) {
                                 QStringLiteral("close the window after N milliseconds (for smoke tests)"),
                                 QStringLiteral("N"));
   parser.addOption(quit_after);
+  QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                QStringLiteral("save a picture of the window to FILE once it has opened (and the "
+                                               "adapter, if given, is shown), then quit"),
+                                QStringLiteral("FILE"));
+  parser.addOption(screenshot);
   parser.process(app);
 
   lorastudio::gui::MainWindow window;
   window.show();
+  if (parser.isSet(screenshot)) {
+    const QString file = parser.value(screenshot);
+    auto grab = [&window, file] {
+      window.grab().save(file);
+      QApplication::quit();
+    };
+    if (parser.positionalArguments().isEmpty()) {
+      QTimer::singleShot(500, &app, grab);
+    } else {
+      QObject::connect(&window, &lorastudio::gui::MainWindow::adapter_shown, &app, [grab] { QTimer::singleShot(300, grab); });
+      QObject::connect(&window, &lorastudio::gui::MainWindow::adapter_failed, &app, [grab] { QTimer::singleShot(300, grab); });
+    }
+  }
   if (!parser.positionalArguments().isEmpty()) window.open_adapter(parser.positionalArguments().front());
   if (parser.isSet(quit_after)) QTimer::singleShot(parser.value(quit_after).toInt(), &app, &QApplication::quit);
   return app.exec();

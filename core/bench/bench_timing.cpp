@@ -11,7 +11,6 @@ void synchronize_device(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.has_index() ? device.index() : -1);
 }
 
-namespace {
 double time_once_ms(const std::function<void()>& op, const torch::Device& device) {
   synchronize_device(device);
   const auto start = std::chrono::steady_clock::now();
@@ -19,7 +18,6 @@ double time_once_ms(const std::function<void()>& op, const torch::Device& device
   synchronize_device(device);
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
-}  // namespace
 
 Timing summarize(std::vector<double> samples_ms) {
   Timing t;
@@ -45,20 +43,6 @@ Timing time_repeats(const std::function<void()>& op, int repeats, int warmup, co
     if (between) between();
   }
   return summarize(std::move(samples));
-}
-
-std::pair<Timing, Timing> time_alternating(const std::function<void()>& first, const std::function<void()>& second,
-                                           int repeats, int warmup, const torch::Device& device) {
-  for (int i = 0; i < warmup; ++i) {
-    first();
-    second();
-  }
-  std::vector<double> a, b;
-  for (int i = 0; i < std::max(repeats, 1); ++i) {
-    a.push_back(time_once_ms(first, device));
-    b.push_back(time_once_ms(second, device));
-  }
-  return {summarize(std::move(a)), summarize(std::move(b))};
 }
 
 double copy_bandwidth_gbps(const torch::Device& device, int64_t bytes, int repeats) {

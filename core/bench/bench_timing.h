@@ -2,7 +2,6 @@
 // Timing helpers for the benchmarks: repeated wall-clock measurements (CUDA-synchronised on a GPU) and the
 // memory bandwidth of a plain device-to-device copy, the floor every memory-bound operation is judged against.
 #include <functional>
-#include <utility>
 #include <vector>
 
 #include <torch/types.h>
@@ -22,9 +21,8 @@ void synchronize_device(const torch::Device& device);
 Timing time_repeats(const std::function<void()>& op, int repeats, int warmup, const torch::Device& device,
                     const std::function<void()>& between = {});
 
-// Alternates two operations (e.g. merge and unmerge), timing each: `warmup` untimed pairs, then `repeats`.
-std::pair<Timing, Timing> time_alternating(const std::function<void()>& first, const std::function<void()>& second,
-                                           int repeats, int warmup, const torch::Device& device);
+// One device-synchronised wall-clock measurement of `op`, in milliseconds.
+double time_once_ms(const std::function<void()>& op, const torch::Device& device);
 
 // Median, min and max of samples.
 Timing summarize(std::vector<double> samples_ms);

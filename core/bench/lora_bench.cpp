@@ -9,8 +9,8 @@
 #include <torch/version.h>
 
 #include "core/bench/bench_timing.h"
+#include "core/bench/lora_bench_workload.h"
 #include "core/cuda/grouped_merge.h"
-#include "core/lora/lora_adapter.h"
 #include "core/math/lora_math.h"
 #include "core/math/lora_mixing.h"
 #include "core/util/error.h"
@@ -18,12 +18,7 @@
 namespace lorastudio {
 namespace {
 
-const char* const kTargets[] = {"attn1.to_q", "attn1.to_k", "attn1.to_v", "attn1.to_out.0",
-                                "attn2.to_q", "attn2.to_k", "attn2.to_v", "attn2.to_out.0"};
 constexpr double kLambda = 0.5;
-
-enum class Method { Loop, Batched, Grouped };
-const char* method_name(Method m) { return m == Method::Loop ? "loop" : m == Method::Batched ? "batched" : "grouped"; }
 
 torch::ScalarType parse_dtype(const std::string& name) {
   if (name == "float32" || name == "fp32") return torch::kFloat;
@@ -48,107 +43,15 @@ struct Bench {
   int repeats, warmup;
   double copy_gbps = 0;
   nlohmann::json rows = nlohmann::json::array();
+  nlohmann::json skipped = nlohmann::json::array();  // method/dtype pairs this LibTorch cannot run
   bool all_correct = true;
 
-  int64_t matrices() const { return options.blocks * 8; }
+  int64_t matrices() const { return options.blocks * kAttentionMatricesPerBlock; }
+  BenchWorkload workload() const { return {options.blocks, options.hidden, device}; }
   void progress(const std::string& line) const {
     if (options.progress) options.progress(line);
   }
 };
-
-// Two adapters' worth of PixArt attention LoRA factors (float32, alpha 8 like Cond P-Diff's).
-LoraAdapter random_adapter(const Bench& bench, int64_t rank, uint64_t seed) {
-  torch::manual_seed(seed);
-  const int64_t h = bench.options.hidden;
-  LoraAdapter a;
-  for (int64_t block = 0; block < bench.options.blocks; ++block) {
-    for (const char* target : kTargets) {
-      LoraModule m;
-      m.component = "transformer";
-      m.path = "transformer_blocks." + std::to_string(block) + "." + target;
-      m.A = (torch::randn({rank, h}) / std::sqrt(static_cast<double>(h))).to(bench.device);
-      m.B = (torch::randn({h, rank}) * 0.01).to(bench.device);
-      m.alpha = 8.0;
-      a.modules.push_back(std::move(m));
-    }
-  }
-  return a;
-}
-
-// All weights in one [G, out, in] tensor; `views` are its matrices (so every method works on the same memory).
-struct StackedWeights {
-  torch::Tensor all;
-  std::vector<torch::Tensor> views;
-};
-StackedWeights random_weights(const Bench& bench, torch::ScalarType dtype) {
-  // One random matrix, scaled differently per matrix (drawing 300M normals would dominate a CPU run).
-  torch::manual_seed(7);
-  const int64_t h = bench.options.hidden, g = bench.matrices();
-  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(bench.device);
-  const torch::Tensor base = torch::randn({h, h}, options) * 0.02;
-  const torch::Tensor factors = torch::linspace(0.5, 1.5, g, options).view({g, 1, 1});
-  StackedWeights w;
-  w.all = torch::empty({g, h, h}, options.dtype(dtype));
-  const int64_t chunk = 16;  // bounded float32 temporaries
-  for (int64_t i = 0; i < g; i += chunk) {
-    const int64_t n = std::min(chunk, g - i);
-    w.all.narrow(0, i, n).copy_(base.unsqueeze(0) * factors.narrow(0, i, n));
-  }
-  for (int64_t i = 0; i < g; ++i) w.views.push_back(w.all.select(0, i));
-  return w;
-}
-
-// Stacked factors [G, out, r]·s and [G, r, in] in `dtype` for the batched method.
-std::pair<torch::Tensor, torch::Tensor> stacked_factors(const LoraAdapter& a, torch::ScalarType dtype) {
-  std::vector<torch::Tensor> Bs, As;
-  std::vector<double> scales;
-  for (const auto& m : a.modules) {
-    Bs.push_back(m.B);
-    As.push_back(m.A);
-    scales.push_back(a.scale(m));
-  }
-  const torch::Tensor s = torch::tensor(scales, torch::kDouble).to(Bs.front().device(), torch::kFloat).view({-1, 1, 1});
-  return {torch::stack(Bs).mul_(s).to(dtype), torch::stack(As).to(dtype)};
-}
-
-// W += sign·ΔW(a) on every matrix, by `method`.
-void apply(Method method, StackedWeights& w, const LoraAdapter& a, double sign) {
-  switch (method) {
-    case Method::Loop:
-      for (size_t i = 0; i < a.modules.size(); ++i) {
-        if (sign > 0) merge_into(w.views[i], a, a.modules[i]);
-        else unmerge_from(w.views[i], a, a.modules[i]);
-      }
-      break;
-    case Method::Batched: {
-      const auto f = stacked_factors(a, w.all.scalar_type());
-      w.all.baddbmm_(f.first, f.second, 1, sign);
-      break;
-    }
-    case Method::Grouped: {
-      std::vector<torch::Tensor> Bs, As;
-      std::vector<double> scales;
-      for (const auto& m : a.modules) {
-        Bs.push_back(m.B);
-        As.push_back(m.A);
-        scales.push_back(sign * a.scale(m));
-      }
-      grouped_merge_(w.views, Bs, As, scales);
-      break;
-    }
-  }
-}
-
-// ΔW of every module in `dtype`, by `method` (the grouped kernel has no materialisation of its own).
-std::vector<torch::Tensor> materialise(Method method, const LoraAdapter& a, torch::ScalarType dtype) {
-  if (method == Method::Batched) {
-    const auto f = stacked_factors(a, dtype);
-    return {torch::bmm(f.first, f.second)};
-  }
-  std::vector<torch::Tensor> out;
-  for (const auto& m : a.modules) out.push_back(delta_weight(a, m, dtype));
-  return out;
-}
 
 // The matrices checked against float64: the first and the last.
 std::vector<int64_t> checked(const Bench& bench) { return {0, bench.matrices() - 1}; }
@@ -238,56 +141,89 @@ void add_row(Bench& bench, const char* operation, Method method, torch::ScalarTy
   bench.progress(s.str());
 }
 
+// Every measurement: `warmup` untimed runs, then `repeats` timed runs of which the first is also the correctness
+// check against float64 (so a CPU run, which needs no warm-up, does each operation only `repeats` times).
 void bench_method(Bench& bench, StackedWeights& w, Method method, const LoraAdapter& a, const LoraAdapter& b,
                   bool with_interpolation) {
   const torch::ScalarType dtype = w.all.scalar_type();
   const int64_t rank = a.modules.front().rank();
   const bool native = method == Method::Batched;
-  const auto delta_a = reference_deltas(bench, {&a}, {1.0});
+  const auto timed = [&](const std::function<void()>& op) { return time_once_ms(op, bench.device); };
+  const auto merge = [&] { apply(method, w, a, +1); };
+  const auto unmerge = [&] { apply(method, w, a, -1); };
 
-  // merge / unmerge: the first pair is the correctness check (and a warm-up).
+  // merge / unmerge, alternating so that the weights end where they began.
+  for (int i = 0; i < bench.warmup; ++i) {
+    merge();
+    unmerge();
+  }
+  const auto delta_a = reference_deltas(bench, {&a}, {1.0});
   auto before = snapshot(bench, w);
-  apply(method, w, a, +1);
+  std::vector<double> merge_ms = {timed(merge)};
   const Check merge_check = compare(current(bench, w), plus(before, delta_a), dtype, native);
-  apply(method, w, a, -1);
+  std::vector<double> unmerge_ms = {timed(unmerge)};
   const Check unmerge_check = compare(current(bench, w), before, dtype, native);
-  const auto t = time_alternating([&] { apply(method, w, a, +1); }, [&] { apply(method, w, a, -1); }, bench.repeats,
-                                  bench.warmup, bench.device);
-  add_row(bench, "merge", method, dtype, rank, t.first, ideal_bytes(bench, dtype, rank, true), merge_check);
-  add_row(bench, "unmerge", method, dtype, rank, t.second, ideal_bytes(bench, dtype, rank, true), unmerge_check);
+  for (int i = 1; i < bench.repeats; ++i) {
+    merge_ms.push_back(timed(merge));
+    unmerge_ms.push_back(timed(unmerge));
+  }
+  add_row(bench, "merge", method, dtype, rank, summarize(merge_ms), ideal_bytes(bench, dtype, rank, true), merge_check);
+  add_row(bench, "unmerge", method, dtype, rank, summarize(unmerge_ms), ideal_bytes(bench, dtype, rank, true),
+          unmerge_check);
   if (!with_interpolation) return;
 
-  // interpolation-merge: interpolate(a, b, ½) (rank 2r, built inside the timed region) merged. The timed runs
-  // alternate merging it with +1 and −1 (the same work), so the weights end where they began.
+  // interpolation-merge: the interpolated adapter interpolate(a, b, ½) (rank 2r) merged. Successive runs merge
+  // it with +1 and −1 (the same work), so the weights end where they began.
   const LoraAdapter mixed = interpolate(a, b, kLambda);
-  const auto delta_mix = reference_deltas(bench, {&a, &b}, {1 - kLambda, kLambda});
-  before = snapshot(bench, w);
   double sign = +1;
   const auto interp_merge = [&] {
-    apply(method, w, interpolate(a, b, kLambda), sign);
+    apply(method, w, mixed, sign);
     sign = -sign;
   };
-  interp_merge();
+  for (int i = 0; i < 2 * bench.warmup; ++i) interp_merge();
+  const auto delta_mix = reference_deltas(bench, {&a, &b}, {1 - kLambda, kLambda});
+  before = snapshot(bench, w);
+  std::vector<double> interp_ms = {timed(interp_merge)};
   const Check interp_check = compare(current(bench, w), plus(before, delta_mix), dtype, native);
-  const int interp_runs = bench.warmup + bench.repeats;
-  const Timing ti = time_repeats(interp_merge, bench.repeats, bench.warmup, bench.device);
-  if (interp_runs % 2 == 0) apply(method, w, mixed, -1);  // an odd number of merges in all: undo the last
-  add_row(bench, "interpolation_merge", method, dtype, 2 * rank, ti, ideal_bytes(bench, dtype, 2 * rank, true),
-          interp_check);
+  for (int i = 1; i < bench.repeats; ++i) interp_ms.push_back(timed(interp_merge));
+  if (sign < 0) apply(method, w, mixed, -1);  // an odd number of merges: undo the last
+  add_row(bench, "interpolation_merge", method, dtype, 2 * rank, summarize(interp_ms),
+          ideal_bytes(bench, dtype, 2 * rank, true), interp_check);
 
   // ΔW materialisation of the interpolation (all matrices, in the weights' dtype).
-  if (method == Method::Grouped) return;
-  Check delta_check;
-  {
-    const auto out = materialise(method, mixed, dtype);
-    std::vector<torch::Tensor> got;
-    for (int64_t k : checked(bench)) got.push_back(out.size() == 1 ? out[0].select(0, k) : out[k]);
-    delta_check = compare(got, delta_mix, dtype, native);
+  if (method == Method::Grouped || method == Method::LoopAddmm) return;
+  std::vector<torch::Tensor> out;
+  const auto materialise_mix = [&] { out = materialise(method, mixed, dtype); };
+  for (int i = 0; i < bench.warmup; ++i) materialise_mix();
+  out.clear();
+  std::vector<double> delta_ms = {timed(materialise_mix)};
+  std::vector<torch::Tensor> got;
+  for (int64_t k : checked(bench)) got.push_back(out.size() == 1 ? out[0].select(0, k) : out[k]);
+  const Check delta_check = compare(got, delta_mix, dtype, native);
+  got.clear();
+  for (int i = 1; i < bench.repeats; ++i) {
+    out.clear();  // free the previous result first, as a caller that materialises once would
+    delta_ms.push_back(timed(materialise_mix));
   }
-  const Timing td = time_repeats([&] { materialise(method, interpolate(a, b, kLambda), dtype); }, bench.repeats,
-                                 bench.warmup, bench.device);
-  add_row(bench, "delta_materialise", method, dtype, 2 * rank, td, ideal_bytes(bench, dtype, 2 * rank, false),
-          delta_check);
+  out.clear();
+  add_row(bench, "delta_materialise", method, dtype, 2 * rank, summarize(delta_ms),
+          ideal_bytes(bench, dtype, 2 * rank, false), delta_check);
+}
+
+// Building interpolate(a, b, ½) itself (factor stacking only; no weights touched).
+void bench_interpolate(Bench& bench, int64_t rank) {
+  const LoraAdapter a = random_adapter(bench.workload(), rank, 1000 + rank), b = random_adapter(bench.workload(), rank, 2000 + rank);
+  LoraAdapter mixed;
+  const auto build = [&] { mixed = interpolate(a, b, kLambda); };
+  for (int i = 0; i < bench.warmup; ++i) build();
+  std::vector<double> ms;
+  for (int i = 0; i < std::max(bench.repeats, 1); ++i) ms.push_back(time_once_ms(build, bench.device));
+  std::vector<torch::Tensor> got;
+  for (int64_t k : checked(bench)) got.push_back(delta_weight(mixed, mixed.modules[k], torch::kDouble));
+  const Check check = compare(got, reference_deltas(bench, {&a, &b}, {1 - kLambda, kLambda}), torch::kFloat, false);
+  const int64_t h = bench.options.hidden;
+  const int64_t factor_bytes = bench.matrices() * 2 * h * rank * 4;  // one adapter's float32 factors
+  add_row(bench, "interpolate", Method::Loop, torch::kFloat, 2 * rank, summarize(ms), 4 * factor_bytes, check);
 }
 
 }  // namespace
@@ -316,16 +252,27 @@ nlohmann::json run_lora_bench(const LoraBenchOptions& options) {
   bench.progress("copy bandwidth: " + std::to_string(bench.copy_gbps) + " GB/s");
 
   std::vector<Method> methods = {Method::Loop, Method::Batched};
-  if (device.is_cuda()) methods.push_back(Method::Grouped);
+  if (device.is_cuda()) methods = {Method::Loop, Method::LoopAddmm, Method::Batched, Method::Grouped};
   std::vector<int64_t> ranks = {options.rank};
   if (options.also_rank1 && options.rank != 1) ranks.push_back(1);
 
+  bench_interpolate(bench, options.rank);
   for (torch::ScalarType dtype : dtypes) {
-    StackedWeights w = random_weights(bench, dtype);
+    StackedWeights w = random_weights(bench.workload(), dtype);
     bench.progress(std::string(dtype_name(dtype)) + " weights ready");
     for (int64_t rank : ranks) {
-      const LoraAdapter a = random_adapter(bench, rank, 1000 + rank), b = random_adapter(bench, rank, 2000 + rank);
-      for (Method method : methods) bench_method(bench, w, method, a, b, rank == options.rank);
+      const LoraAdapter a = random_adapter(bench.workload(), rank, 1000 + rank), b = random_adapter(bench.workload(), rank, 2000 + rank);
+      for (Method method : methods) {
+        try {
+          bench_method(bench, w, method, a, b, rank == options.rank);
+        } catch (const c10::Error& e) {  // e.g. no float16 baddbmm_ in a CPU LibTorch
+          const std::string what = e.what_without_backtrace();
+          bench.skipped.push_back({{"method", method_name(method)}, {"dtype", dtype_name(dtype)}, {"rank", rank},
+                                   {"reason", what.substr(0, what.find('\n'))}});
+          bench.progress(std::string("skipped ") + method_name(method) + " " + dtype_name(dtype) + ": " +
+                         what.substr(0, what.find('\n')));
+        }
+      }
     }
   }
 
@@ -348,14 +295,18 @@ nlohmann::json run_lora_bench(const LoraBenchOptions& options) {
   j["all_correct"] = bench.all_correct;
   j["total_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   j["results"] = bench.rows;
+  j["skipped"] = bench.skipped;
   j["notes"] = {
-      "times: median of the timed repeats, device-synchronised; the correctness run precedes them",
+      "times: median of the timed repeats (after the warm-up runs), device-synchronised; the first timed run is also the correctness check",
       "bytes: ideal traffic (W read + written, or only written for delta_materialise; float32 factors read once)",
       "floor_ms: bytes / copy_bandwidth (a large copy_ on the same device in the same run)",
-      "loop: merge_into/unmerge_from/delta_weight per matrix (float32 accumulation, one rounding); batched: "
-      "baddbmm_/bmm on the stacked weights in their dtype, factors stacked inside the timed region; grouped: "
-      "grouped_merge_ (one CUDA launch; CUDA only)",
-      "interpolation_merge and delta_materialise build interpolate(a, b, 0.5) inside the timed region",
+      "loop: the library's merge_into/unmerge_from/delta_weight per matrix (float32 accumulation, one rounding; on "
+      "CUDA builds with the kernels, merge_into runs the grouped kernel for its one matrix); loop_addmm (CUDA only): "
+      "addmm_ per matrix in float32 (through a float32 copy of bf16/fp16 weights); batched: baddbmm_/bmm on the "
+      "stacked weights in their dtype, factors stacked inside the timed region; grouped: grouped_merge_ (one CUDA "
+      "launch; CUDA only)",
+      "interpolate: building interpolate(a, b, 0.5) (rank 2r, factors only); interpolation_merge and "
+      "delta_materialise use that prebuilt adapter",
       "max_abs_error: against float64 on the first and last matrix; error_bound: 1 ulp of the largest value for "
       "loop/grouped (float32 accumulation, one rounding; float32 weights: 8 ulps), 4 ulps for batched in bf16/fp16 "
       "(arithmetic in the weights' dtype)"};

@@ -22,8 +22,8 @@ struct LoraBenchOptions {
   std::string device = "cpu";    // "cpu" or "cuda" (or "cuda:N")
   int64_t rank = 4;              // rank of each adapter (the interpolation has rank 2·rank)
   int repeats = 0;               // timed repeats per measurement; 0: the device's default (cpu 2, cuda 20)
-  int warmup = -1;               // untimed runs first; -1: the device's default (cpu 0, cuda 3). The
-                                 // correctness run always precedes the timed ones.
+  int warmup = -1;               // untimed runs first; -1: the device's default (cpu 0, cuda 3). The first
+                                 // timed run is also the correctness check.
   int64_t blocks = 28;           // PixArt-α XL/2
   int64_t hidden = 1152;
   bool also_rank1 = true;        // also time merge/unmerge at rank 1 (Cond P-Diff's real LoRAs are r=1)

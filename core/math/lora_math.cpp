@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "core/cuda/grouped_merge.h"
 #include "core/util/error.h"
 
 namespace lorastudio {
@@ -51,6 +52,23 @@ Oriented oriented_factors(const torch::Tensor& weight, const LoraAdapter& adapte
   return {B, A};
 }
 
+// W += s·left·right, accumulated in the accumulation type and rounded once into W's dtype. On CUDA (in a build
+// with the kernels) this is the grouped merge kernel for one matrix: no float32 copy of a bf16/fp16 weight.
+void add_low_rank(torch::Tensor& weight, const Oriented& f, double s) {
+  if (weight.is_cuda()) {
+    std::vector<torch::Tensor> one = {weight};
+    grouped_merge_(one, {f.left}, {f.right}, {s});  // falls back to addmm_ where the kernel does not apply
+    return;
+  }
+  if (weight.scalar_type() == f.left.scalar_type()) {
+    weight.addmm_(f.left, f.right, /*beta=*/1, /*alpha=*/s);
+  } else {
+    torch::Tensor w = weight.to(f.left.scalar_type());
+    w.addmm_(f.left, f.right, 1, s);
+    weight.copy_(w);  // the one rounding into the weight's dtype
+  }
+}
+
 // Per-output-feature vector shaped to broadcast over the weight's layout.
 torch::Tensor per_output(const torch::Tensor& v, bool fan_in_fan_out) {
   return fan_in_fan_out ? v.view({1, -1}) : v.view({-1, 1});
@@ -74,13 +92,7 @@ MergeRecord merge_into(torch::Tensor& weight, const LoraAdapter& adapter, const 
   const Oriented f = oriented_factors(weight, adapter, m, acc);
   MergeRecord record;
   if (!m.is_dora()) {
-    if (weight.scalar_type() == acc) {
-      weight.addmm_(f.left, f.right, /*beta=*/1, /*alpha=*/s);
-    } else {
-      torch::Tensor w = weight.to(acc);
-      w.addmm_(f.left, f.right, 1, s);
-      weight.copy_(w);  // the one rounding into the weight's dtype
-    }
+    add_low_rank(weight, f, s);
     return record;
   }
   // DoRA (PEFT): W' = m / ||W + sBA||_row · (W + sBA), the norm over each output feature's input weights.
@@ -101,13 +113,7 @@ void unmerge_from(torch::Tensor& weight, const LoraAdapter& adapter, const LoraM
   const double s = multiplier * adapter.scale(m);
   const Oriented f = oriented_factors(weight, adapter, m, acc);
   if (!m.is_dora()) {
-    if (weight.scalar_type() == acc) {
-      weight.addmm_(f.left, f.right, 1, -s);
-    } else {
-      torch::Tensor w = weight.to(acc);
-      w.addmm_(f.left, f.right, 1, -s);
-      weight.copy_(w);
-    }
+    add_low_rank(weight, f, -s);
     return;
   }
   if (!record.dora_weight_norm.defined())

@@ -17,13 +17,17 @@ struct MergeRecord {
 };
 
 // W ← W + multiplier·ΔW in place (W is [out, in], or [in, out] when adapter.fan_in_fan_out).
-// DoRA: W ← m/||W + sBA||·(W + sBA). Accumulates in float32 and rounds once into W's dtype.
+// DoRA: W ← m/||W + sBA||·(W + sBA), the norm per output feature (PEFT). Accumulates in float32 (float64 for
+// double weights) and rounds once into W's dtype; on CUDA, in a build with the kernels, plain LoRA goes through
+// the grouped merge kernel (no float32 copy of a bf16/fp16 weight). Throws Error naming the module on a shape
+// mismatch.
 MergeRecord merge_into(torch::Tensor& weight, const LoraAdapter& adapter, const LoraModule& m, double multiplier = 1.0);
 // Inverse of merge_into (DoRA needs the record merge_into returned).
 void unmerge_from(torch::Tensor& weight, const LoraAdapter& adapter, const LoraModule& m, double multiplier = 1.0,
                   const MergeRecord& record = {});
 
-// A copy whose every ΔW is multiplied by s (B is scaled; A, alpha and ranks are kept).
+// A copy whose every ΔW is multiplied by s (B is scaled; A, alpha and ranks are kept; A and the other tensors
+// are shared with `adapter`). For DoRA modules this scales the low-rank update, as PEFT's scale_layer does.
 LoraAdapter scaled(const LoraAdapter& adapter, double s);
 
 }  // namespace lorastudio

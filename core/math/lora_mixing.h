@@ -5,6 +5,10 @@
 //    with the error reported per module. This is a true ΔW average.
 //  - factor_average: averages A and B separately (what some papers call a "model soup"). This is NOT a ΔW
 //    average (mean(B)·mean(A) ≠ mean(B·A)); it exists only under its own name, for comparisons.
+// Results carry the first adapter's metadata, use_rslora = false (alpha = rank, scale 1) except factor_average,
+// factors in float32 at least (float64 if an input is), provenance["operation"] saying what was done, and the
+// full saved modules (modules_to_save) averaged with the weights normalised to sum 1. DoRA adapters cannot be
+// mixed (Error), nor adapters that disagree on fan_in_fan_out.
 #include <string>
 #include <vector>
 

@@ -1,6 +1,7 @@
 #pragma once
 // Per-module statistics of adapters and comparisons between two adapters, computed from the
-// low-rank factors (never materialising ΔW when it can be avoided).
+// low-rank factors (never materialising ΔW): QR of the factors and an SVD of the small core, in float64.
+// For DoRA modules the statistics describe the low-rank part s·B·A.
 #include <string>
 #include <vector>
 

@@ -1,0 +1,43 @@
+#pragma once
+// Condition encoders behind one interface: a task condition (text description with few-shot
+// examples, a style image, or a task index) -> features [B, output_dim()] for the denoiser.
+//  - "text":    the built-in hashed n-gram text encoder (deterministic, no weights; stands in until
+//               real text encoders land) — conditions of unseen tasks get features too
+//  - "image":   a small CNN trained jointly with the denoiser (Cond P-Diff's "simple extractor")
+//  - "onehot":  one-hot task index (ablation)
+//  - "learned": a learned vector per task (ablation)
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+namespace lorastudio {
+
+struct ConditionInput {
+  std::string text;
+  std::vector<std::string> examples;
+  torch::Tensor image;     // [3, H, W] float in [0, 1]; undefined when the condition is text
+  int64_t task_index = -1; // for onehot / learned encoders
+};
+
+struct ConditionEncoderConfig {
+  std::string kind = "text";  // text | image | onehot | learned
+  int64_t dim = 256;          // feature size (text, image, learned); onehot uses num_tasks
+  int64_t num_tasks = 0;      // onehot / learned
+  int64_t image_size = 64;    // image: inputs are resized to image_size²
+  nlohmann::json to_json() const;
+  static ConditionEncoderConfig from_json(const nlohmann::json& j, const std::string& label);
+};
+
+struct ConditionEncoderImpl : torch::nn::Module {
+  virtual torch::Tensor encode(const std::vector<ConditionInput>& conditions) = 0;  // [B, output_dim]
+  virtual int64_t output_dim() const = 0;
+};
+
+std::shared_ptr<ConditionEncoderImpl> make_condition_encoder(const ConditionEncoderConfig& config);
+
+// The device of a module's first parameter or buffer (CPU when it has none).
+torch::Device module_device(const torch::nn::Module& m);
+
+}  // namespace lorastudio

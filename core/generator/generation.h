@@ -1,0 +1,51 @@
+#pragma once
+// Sampling new adapters from a trained generator: N candidates for one condition in one batch, with
+// classifier-free guidance, a seed, any of the schedulers, and a step callback that sees every step's
+// x_t and x0 prediction (latent, and decoded to parameters on request) and can cancel.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/generator/conditional_generator.h"
+#include "core/lora/lora_adapter.h"
+
+namespace lorastudio {
+
+struct GenerationStep {
+  int index = 0, total = 0;
+  int64_t timestep = 0;
+  torch::Tensor x_t;        // [N, C, L] latent after this step (CPU copy)
+  torch::Tensor x0_latent;  // [N, C, L] predicted clean latent (CPU copy)
+  torch::Tensor x0_params;  // [N, D] decoded, denormalised parameters (only with decode_steps)
+};
+using GenerationCallback = std::function<bool(const GenerationStep&)>;  // false cancels
+
+struct GenerateOptions {
+  int64_t count = 20;
+  std::string sampler = "ddim";   // ddpm | ddim | dpmpp
+  int64_t steps = 25;
+  double guidance = 1.0;          // 1 = conditional only; > 1 classifier-free guidance
+  uint64_t seed = 0;
+  double eta = 0.0;               // DDIM
+  bool decode_steps = false;      // decode every step's x0 to parameters for the callback
+  std::string task;               // normalisation statistics to decode with ("" = from the condition text)
+  bool cuda_graphs = true;        // replay the denoiser as a captured CUDA graph (CUDA builds, CUDA device)
+};
+
+struct GeneratedAdapters {
+  torch::Tensor params;                 // [N, D] denormalised flat parameters (CPU, float32)
+  std::vector<LoraAdapter> adapters;    // N adapters in the zoo's layout
+  std::string task;                     // whose statistics decoded them ("" = pooled/global)
+  bool cancelled = false;
+  double seconds = 0;                   // wall time, all of it
+  double sample_seconds = 0;            // condition encoding + the sampling loop
+  double decode_seconds = 0;            // autoencoder decode + denormalisation to host parameters
+  double unflatten_seconds = 0;         // flat parameters -> adapters
+};
+
+GeneratedAdapters generate_adapters(ConditionalGenerator& generator, const ConditionInput& condition,
+                                    const GenerateOptions& options, const GenerationCallback& on_step = {});
+
+}  // namespace lorastudio

@@ -1,0 +1,144 @@
+#include "core/generator/param_autoencoder.h"
+
+#include <cmath>
+
+#include "core/util/error.h"
+
+namespace lorastudio {
+namespace {
+
+torch::nn::AnyModule make_norm(const std::string& kind, int64_t channels) {
+  if (kind == "instance") return torch::nn::AnyModule(torch::nn::InstanceNorm1d(torch::nn::InstanceNorm1dOptions(channels).affine(true)));
+  if (kind == "batch") return torch::nn::AnyModule(torch::nn::BatchNorm1d(channels));
+  return torch::nn::AnyModule(torch::nn::Identity());
+}
+
+torch::nn::AnyModule make_activation(const std::string& kind) {
+  if (kind == "elu") return torch::nn::AnyModule(torch::nn::ELU());
+  return torch::nn::AnyModule(torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)));
+}
+
+int64_t level_channels(const AutoencoderConfig& c, int64_t level) {
+  if (c.channels.empty()) return 128;
+  return c.channels[std::min<size_t>(static_cast<size_t>(level), c.channels.size() - 1)];
+}
+
+}  // namespace
+
+int64_t AutoencoderConfig::levels() const {
+  const double length = std::ceil(static_cast<double>(input_dim) / static_cast<double>(patch));
+  int64_t n = 0;
+  while (static_cast<double>(latent_length) * std::pow(2.0, static_cast<double>(n)) < length) ++n;
+  return n;
+}
+
+int64_t AutoencoderConfig::padded_dim() const { return patch * latent_length * (int64_t(1) << levels()); }
+
+nlohmann::json AutoencoderConfig::to_json() const {
+  return {{"input_dim", input_dim},         {"patch", patch},         {"channels", channels},
+          {"latent_channels", latent_channels}, {"latent_length", latent_length}, {"norm", norm},
+          {"activation", activation},       {"input_noise", input_noise}, {"latent_noise", latent_noise},
+          {"kl_weight", kl_weight}};
+}
+
+AutoencoderConfig AutoencoderConfig::from_json(const nlohmann::json& j, const std::string& label) {
+  AutoencoderConfig c;
+  try {
+    c.input_dim = j.value("input_dim", c.input_dim);
+    c.patch = j.value("patch", c.patch);
+    c.channels = j.value("channels", c.channels);
+    c.latent_channels = j.value("latent_channels", c.latent_channels);
+    c.latent_length = j.value("latent_length", c.latent_length);
+    c.norm = j.value("norm", c.norm);
+    c.activation = j.value("activation", c.activation);
+    c.input_noise = j.value("input_noise", c.input_noise);
+    c.latent_noise = j.value("latent_noise", c.latent_noise);
+    c.kl_weight = j.value("kl_weight", c.kl_weight);
+  } catch (const nlohmann::json::exception& e) {
+    throw FileError(label, std::string("autoencoder config: ") + e.what());
+  }
+  if (c.patch <= 0 || c.latent_channels <= 0 || c.latent_length <= 0)
+    throw FileError(label, "autoencoder config: patch, latent_channels and latent_length must be positive");
+  if (c.norm != "instance" && c.norm != "batch" && c.norm != "none")
+    throw FileError(label, "autoencoder config: norm must be instance, batch or none (got \"" + c.norm + "\")");
+  if (c.activation != "leaky_relu" && c.activation != "elu")
+    throw FileError(label, "autoencoder config: activation must be leaky_relu or elu (got \"" + c.activation + "\")");
+  return c;
+}
+
+ParamAutoencoderImpl::ParamAutoencoderImpl(AutoencoderConfig config) : config_(std::move(config)) {
+  if (config_.input_dim <= 0) throw Error("autoencoder: input_dim must be positive");
+  const int64_t levels = config_.levels();
+  const int64_t stats = config_.kl_weight > 0 ? 2 * config_.latent_channels : config_.latent_channels;
+  encoder = torch::nn::Sequential();
+  int64_t in = config_.patch;
+  for (int64_t l = 0; l < levels; ++l) {
+    const int64_t out = level_channels(config_, l);
+    encoder->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(in, out, 4).stride(2).padding(1)));
+    encoder->push_back(make_norm(config_.norm, out));
+    encoder->push_back(make_activation(config_.activation));
+    in = out;
+  }
+  encoder->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(in, stats, 3).padding(1)));
+  register_module("encoder", encoder);
+
+  decoder = torch::nn::Sequential();
+  int64_t ch = levels > 0 ? level_channels(config_, levels - 1) : config_.patch;
+  decoder->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(config_.latent_channels, ch, 3).padding(1)));
+  decoder->push_back(make_activation(config_.activation));
+  for (int64_t l = levels - 1; l >= 0; --l) {
+    const int64_t out = l > 0 ? level_channels(config_, l - 1) : level_channels(config_, 0);
+    decoder->push_back(torch::nn::ConvTranspose1d(torch::nn::ConvTranspose1dOptions(ch, out, 4).stride(2).padding(1)));
+    decoder->push_back(make_norm(config_.norm, out));
+    decoder->push_back(make_activation(config_.activation));
+    ch = out;
+  }
+  decoder->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, config_.patch, 3).padding(1)));
+  register_module("decoder", decoder);
+}
+
+torch::Tensor ParamAutoencoderImpl::encode_stats(const torch::Tensor& x) {
+  const int64_t b = x.size(0);
+  const int64_t padded = config_.padded_dim();
+  torch::Tensor h = x;
+  if (padded > x.size(1)) h = torch::nn::functional::pad(x, torch::nn::functional::PadFuncOptions({0, padded - x.size(1)}));
+  // [B, padded] -> [B, patch, length]: value i of patch p sits at channel p... keep neighbours together.
+  h = h.view({b, padded / config_.patch, config_.patch}).transpose(1, 2);
+  return encoder->forward(h);
+}
+
+torch::Tensor ParamAutoencoderImpl::encode(const torch::Tensor& x) {
+  torch::Tensor s = encode_stats(x);
+  return config_.kl_weight > 0 ? s.narrow(1, 0, config_.latent_channels) : s;
+}
+
+torch::Tensor ParamAutoencoderImpl::decode(const torch::Tensor& z) {
+  const int64_t b = z.size(0);
+  torch::Tensor h = decoder->forward(z);  // [B, patch, length]
+  h = h.transpose(1, 2).reshape({b, -1});
+  return h.narrow(1, 0, config_.input_dim);
+}
+
+AutoencoderOutput ParamAutoencoderImpl::forward(const torch::Tensor& x) {
+  AutoencoderOutput out;
+  torch::Tensor in = x;
+  if (is_training() && config_.input_noise > 0) in = in + torch::randn_like(in) * config_.input_noise;
+  torch::Tensor stats = encode_stats(in);
+  torch::Tensor z;
+  if (config_.kl_weight > 0) {
+    torch::Tensor mean = stats.narrow(1, 0, config_.latent_channels);
+    torch::Tensor logvar = stats.narrow(1, config_.latent_channels, config_.latent_channels).clamp(-20, 10);
+    z = is_training() ? mean + torch::randn_like(mean) * torch::exp(0.5 * logvar) : mean;
+    out.kl = -0.5 * torch::mean(1 + logvar - mean.pow(2) - logvar.exp());
+    out.latent = mean;
+  } else {
+    z = stats;
+    out.kl = torch::zeros({}, x.options());
+    out.latent = stats;
+  }
+  if (is_training() && config_.latent_noise > 0) z = z + torch::randn_like(z) * config_.latent_noise;
+  out.reconstruction = decode(z);
+  return out;
+}
+
+}  // namespace lorastudio

@@ -1,0 +1,61 @@
+#pragma once
+// Parameter autoencoder of the p-diff / Cond P-Diff family: a 1D-CNN that compresses a flattened
+// (normalised) LoRA parameter vector [B, D] into a small latent [B, C, L] and back.
+//
+// The vector is cut into patches of `patch` values that become the input channels of a strided
+// Conv1d stack (stride 2 per level, instance or batch norm, LeakyReLU or ELU); the number of levels
+// follows from D, so the same code serves a few thousand to about a million parameters per adapter
+// (Cond P-Diff's PixArt setting: 516,096 -> 256-d latent). The decoder mirrors it with transposed
+// convolutions. Training adds Gaussian noise to the input (0.001) and to the latent (e.g. 0.1), as
+// p-diff does; an optional KL term turns it into a VAE.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+namespace lorastudio {
+
+struct AutoencoderConfig {
+  int64_t input_dim = 0;            // D
+  int64_t patch = 64;               // values per input channel group
+  std::vector<int64_t> channels = {128, 256, 256, 256};  // per level (the last repeats when there are more levels)
+  int64_t latent_channels = 4;
+  int64_t latent_length = 64;       // latent size = latent_channels * latent_length
+  std::string norm = "instance";    // instance | batch | none
+  std::string activation = "leaky_relu";  // leaky_relu | elu
+  double input_noise = 0.001;
+  double latent_noise = 0.1;
+  double kl_weight = 0.0;           // > 0: the encoder also predicts a log-variance (VAE)
+
+  int64_t levels() const;           // strided levels from padded D/patch down to latent_length
+  int64_t padded_dim() const;       // patch * latent_length * 2^levels
+  int64_t latent_dim() const { return latent_channels * latent_length; }
+  nlohmann::json to_json() const;
+  static AutoencoderConfig from_json(const nlohmann::json& j, const std::string& label);
+};
+
+struct AutoencoderOutput {
+  torch::Tensor reconstruction;  // [B, D]
+  torch::Tensor latent;          // [B, C, L] (the mean for a VAE)
+  torch::Tensor kl;              // scalar; zero without a KL term
+};
+
+struct ParamAutoencoderImpl : torch::nn::Module {
+  explicit ParamAutoencoderImpl(AutoencoderConfig config);
+
+  torch::Tensor encode(const torch::Tensor& x);       // [B, D] -> [B, C, L] (mean)
+  torch::Tensor decode(const torch::Tensor& z);       // [B, C, L] -> [B, D]
+  // Training forward: noise on input and latent when is_training(); reparameterised for a VAE.
+  AutoencoderOutput forward(const torch::Tensor& x);
+  const AutoencoderConfig& config() const { return config_; }
+
+ private:
+  torch::Tensor encode_stats(const torch::Tensor& x);  // [B, C or 2C, L]
+  AutoencoderConfig config_;
+  torch::nn::Sequential encoder{nullptr};
+  torch::nn::Sequential decoder{nullptr};
+};
+TORCH_MODULE(ParamAutoencoder);
+
+}  // namespace lorastudio
