@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/util/error.h"
+#include "core/util/json_fields.h"
 
 namespace lorastudio {
 namespace {
@@ -32,16 +33,6 @@ torch::Tensor scaled_segment(const torch::Tensor& flat, int64_t offset, int64_t 
   return t.to(torch::kDouble).mul(scale).to(torch::kFloat);
 }
 
-template <typename T>
-T field(const nlohmann::json& j, const char* key, const std::string& label, const std::string& where) {
-  auto it = j.find(key);
-  if (it == j.end()) throw FileError(label, where + ": missing \"" + key + "\"");
-  try {
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw FileError(label, where + ": \"" + key + "\" has the wrong type (" + it->type_name() + ")");
-  }
-}
 
 }  // namespace
 
@@ -213,36 +204,36 @@ ZooLayout ZooLayout::from_json(const nlohmann::json& j, const std::string& label
   if (!j.is_object()) throw FileError(label, "the layout is not a JSON object");
   if (j.value("format", std::string()) != kLayoutFormat)
     throw FileError(label, std::string("not a zoo layout (\"format\" is not \"") + kLayoutFormat + "\")");
-  const int version = field<int>(j, "version", label, "layout");
+  const int version = json_field<int>(j, "version", label, "layout");
   if (version < 1 || version > kLayoutVersion)
     throw FileError(label, "layout version " + std::to_string(version) + " is not supported (this LoRA Studio reads 1.." +
                                std::to_string(kLayoutVersion) + ")");
   ZooLayout layout;
-  layout.use_rslora_ = field<bool>(j, "use_rslora", label, "layout");
-  layout.fan_in_fan_out_ = field<bool>(j, "fan_in_fan_out", label, "layout");
-  const auto balance = field<nlohmann::json>(j, "balance", label, "layout");
-  layout.balance_.scale_A = field<double>(balance, "scale_A", label, "layout balance");
-  layout.balance_.scale_B = field<double>(balance, "scale_B", label, "layout balance");
+  layout.use_rslora_ = json_field<bool>(j, "use_rslora", label, "layout");
+  layout.fan_in_fan_out_ = json_field<bool>(j, "fan_in_fan_out", label, "layout");
+  const auto balance = json_field<nlohmann::json>(j, "balance", label, "layout");
+  layout.balance_.scale_A = json_field<double>(balance, "scale_A", label, "layout balance");
+  layout.balance_.scale_B = json_field<double>(balance, "scale_B", label, "layout balance");
   check_balance(layout.balance_, label);
   layout.base_model_ = j.value("base_model", std::string());
   layout.task_type_ = j.value("task_type", std::string());
   layout.target_modules_ = j.value("target_modules", std::vector<std::string>());
-  const auto mods = field<nlohmann::json>(j, "modules", label, "layout");
+  const auto mods = json_field<nlohmann::json>(j, "modules", label, "layout");
   if (!mods.is_array() || mods.empty()) throw FileError(label, "layout: \"modules\" must be a non-empty array");
   std::set<std::string> keys;
   int64_t offset = 0;
   for (size_t i = 0; i < mods.size(); ++i) {
     const std::string where = "layout module " + std::to_string(i);
     ZooModuleLayout ml;
-    ml.path = field<std::string>(mods[i], "path", label, where);
-    ml.component = field<std::string>(mods[i], "component", label, where);
-    ml.rank = field<int64_t>(mods[i], "rank", label, where);
-    ml.in_features = field<int64_t>(mods[i], "in", label, where);
-    ml.out_features = field<int64_t>(mods[i], "out", label, where);
-    ml.alpha = field<double>(mods[i], "alpha", label, where);
-    ml.offset_A = field<int64_t>(mods[i], "offset_A", label, where);
-    ml.offset_B = field<int64_t>(mods[i], "offset_B", label, where);
-    ml.offset_magnitude = mods[i].contains("offset_magnitude") ? field<int64_t>(mods[i], "offset_magnitude", label, where) : -1;
+    ml.path = json_field<std::string>(mods[i], "path", label, where);
+    ml.component = json_field<std::string>(mods[i], "component", label, where);
+    ml.rank = json_field<int64_t>(mods[i], "rank", label, where);
+    ml.in_features = json_field<int64_t>(mods[i], "in", label, where);
+    ml.out_features = json_field<int64_t>(mods[i], "out", label, where);
+    ml.alpha = json_field<double>(mods[i], "alpha", label, where);
+    ml.offset_A = json_field<int64_t>(mods[i], "offset_A", label, where);
+    ml.offset_B = json_field<int64_t>(mods[i], "offset_B", label, where);
+    ml.offset_magnitude = mods[i].contains("offset_magnitude") ? json_field<int64_t>(mods[i], "offset_magnitude", label, where) : -1;
     const std::string name = where + " (" + ml.key() + ")";
     if (!keys.insert(ml.key()).second) throw FileError(label, name + " appears twice");
     if (ml.rank <= 0 || ml.in_features <= 0 || ml.out_features <= 0 || ml.rank > (int64_t(1) << 31) ||
@@ -257,7 +248,7 @@ ZooLayout ZooLayout::from_json(const nlohmann::json& j, const std::string& label
     layout.modules_.push_back(ml);
   }
   layout.dim_ = offset;
-  const int64_t dim = field<int64_t>(j, "dim", label, "layout");
+  const int64_t dim = json_field<int64_t>(j, "dim", label, "layout");
   if (dim != offset)
     throw FileError(label, "layout: \"dim\" is " + std::to_string(dim) + " but the modules add up to " + std::to_string(offset));
   return layout;

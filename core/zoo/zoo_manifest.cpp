@@ -3,23 +3,13 @@
 #include <set>
 
 #include "core/util/error.h"
+#include "core/util/json_fields.h"
 
 namespace lorastudio {
 namespace {
 
 constexpr const char* kZooFormat = "lorastudio-zoo";
 
-template <typename T>
-T field(const nlohmann::json& j, const char* key, const std::string& label, const std::string& where) {
-  if (!j.is_object()) throw FileError(label, where + " is not a JSON object");
-  auto it = j.find(key);
-  if (it == j.end()) throw FileError(label, where + ": missing \"" + key + "\"");
-  try {
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw FileError(label, where + ": \"" + key + "\" has the wrong type (" + it->type_name() + ")");
-  }
-}
 
 // A relative path inside the zoo: no absolute paths, no "..", no empty parts.
 bool is_inside_path(const std::string& p) {
@@ -89,13 +79,13 @@ nlohmann::json condition_to_json(const TaskCondition& condition) {
 
 TaskCondition condition_from_json(const nlohmann::json& j, const std::string& label, const std::string& where) {
   TaskCondition c;
-  c.text = field<std::string>(j, "text", label, where);
-  c.examples = field<std::vector<std::string>>(j, "examples", label, where);
-  const auto images = field<nlohmann::json>(j, "images", label, where);
+  c.text = json_field<std::string>(j, "text", label, where);
+  c.examples = json_field<std::vector<std::string>>(j, "examples", label, where);
+  const auto images = json_field<nlohmann::json>(j, "images", label, where);
   if (!images.is_array()) throw FileError(label, where + ": \"images\" is not an array");
   for (size_t i = 0; i < images.size(); ++i) {
     const std::string w = where + " image " + std::to_string(i);
-    ConditionImage im{field<std::string>(images[i], "source", label, w), field<std::string>(images[i], "file", label, w)};
+    ConditionImage im{json_field<std::string>(images[i], "source", label, w), json_field<std::string>(images[i], "file", label, w)};
     if (!is_inside_path(im.file)) throw FileError(label, w + ": \"file\" must be a path inside the zoo, got \"" + im.file + "\"");
     c.images.push_back(std::move(im));
   }
@@ -125,42 +115,42 @@ ZooManifest manifest_from_json(const nlohmann::json& j, const std::string& label
   if (j.value("format", std::string()) != kZooFormat)
     throw FileError(label, std::string("is not a LoRA zoo manifest (\"format\" is not \"") + kZooFormat + "\")");
   ZooManifest m;
-  m.version = field<int>(j, "version", label, "manifest");
+  m.version = json_field<int>(j, "version", label, "manifest");
   if (m.version < 1 || m.version > kZooVersion)
     throw FileError(label, "zoo version " + std::to_string(m.version) + " is not supported (this LoRA Studio reads 1.." +
                                std::to_string(kZooVersion) + ")");
-  m.dim = field<int64_t>(j, "dim", label, "manifest");
+  m.dim = json_field<int64_t>(j, "dim", label, "manifest");
   if (m.dim < 0) throw FileError(label, "\"dim\" is negative");
-  const auto balance = field<nlohmann::json>(j, "balance", label, "manifest");
-  m.balance.scale_A = field<double>(balance, "scale_A", label, "balance");
-  m.balance.scale_B = field<double>(balance, "scale_B", label, "balance");
-  const auto layout = field<nlohmann::json>(j, "layout", label, "manifest");
+  const auto balance = json_field<nlohmann::json>(j, "balance", label, "manifest");
+  m.balance.scale_A = json_field<double>(balance, "scale_A", label, "balance");
+  m.balance.scale_B = json_field<double>(balance, "scale_B", label, "balance");
+  const auto layout = json_field<nlohmann::json>(j, "layout", label, "manifest");
   if (!layout.is_null() && layout != kZooLayoutName)
     throw FileError(label, std::string("\"layout\" must be \"") + kZooLayoutName + "\" or null");
   m.has_layout = !layout.is_null();
   m.layout_summary = j.value("layout_summary", nlohmann::json());
-  const auto tasks = field<nlohmann::json>(j, "tasks", label, "manifest");
+  const auto tasks = json_field<nlohmann::json>(j, "tasks", label, "manifest");
   if (!tasks.is_array()) throw FileError(label, "\"tasks\" is not an array");
   if (!tasks.empty() && !m.has_layout) throw FileError(label, "lists tasks but no layout");
   std::set<std::string> names;
   for (size_t i = 0; i < tasks.size(); ++i) {
     std::string where = "task " + std::to_string(i);
     ZooTaskEntry t;
-    t.name = field<std::string>(tasks[i], "name", label, where);
+    t.name = json_field<std::string>(tasks[i], "name", label, where);
     where += " (" + t.name + ")";
     if (const std::string p = task_name_problem(t.name); !p.empty()) throw FileError(label, where + ": " + p);
     if (!names.insert(t.name).second) throw FileError(label, where + " is listed twice");
-    t.file = field<std::string>(tasks[i], "file", label, where);
+    t.file = json_field<std::string>(tasks[i], "file", label, where);
     if (t.file != "tasks/" + t.name + ".safetensors")
       throw FileError(label, where + ": \"file\" must be \"tasks/" + t.name + ".safetensors\", got \"" + t.file + "\"");
-    t.count = field<int64_t>(tasks[i], "count", label, where);
+    t.count = json_field<int64_t>(tasks[i], "count", label, where);
     if (t.count < 1) throw FileError(label, where + ": \"count\" must be at least 1");
-    t.condition = condition_from_json(field<nlohmann::json>(tasks[i], "condition", label, where), label, where + " condition");
-    t.sources = field<std::vector<std::string>>(tasks[i], "sources", label, where);
+    t.condition = condition_from_json(json_field<nlohmann::json>(tasks[i], "condition", label, where), label, where + " condition");
+    t.sources = json_field<std::vector<std::string>>(tasks[i], "sources", label, where);
     if (static_cast<int64_t>(t.sources.size()) != t.count)
       throw FileError(label, where + ": " + std::to_string(t.sources.size()) + " sources for " + std::to_string(t.count) +
                                  " checkpoints");
-    t.metric_names = field<std::vector<std::string>>(tasks[i], "metrics", label, where);
+    t.metric_names = json_field<std::vector<std::string>>(tasks[i], "metrics", label, where);
     std::set<std::string> metric_set(t.metric_names.begin(), t.metric_names.end());
     if (metric_set.size() != t.metric_names.size()) throw FileError(label, where + ": a metric name is listed twice");
     m.tasks.push_back(std::move(t));
