@@ -6,39 +6,21 @@
 
 #include "core/formats/adapter_io.h"
 #include "tests/support/adapter_testing.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/test_paths.h"
 
 using namespace lorastudio;
 
-namespace {
-
-struct Run {
-  int status;
-  std::string output;
-};
-
-Run cli(const std::string& args) {
-  Run r;
-  r.status = test::run_command("'" + test::cli_path() + "' " + args, &r.output);
-  return r;
-}
-
-nlohmann::json cli_json(const std::string& args) {
-  Run r = cli(args);
-  if (r.status != 0) throw std::runtime_error("cli failed: " + r.output);
-  return nlohmann::json::parse(r.output);
-}
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
-
-}  // namespace
+using test::cli;
+using test::cli_json;
+using test::q;
 
 class TestCli : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
   void help_lists_commands() {
-    Run r = cli("--help");
+    test::CliRun r = cli("--help");
     QCOMPARE(r.status, 0);
     for (const char* c : {"inspect", "convert", "interpolate", "soup", "compare", "bench"})
       QVERIFY2(r.output.find(c) != std::string::npos, c);
@@ -50,7 +32,7 @@ class TestCli : public QObject {
   }
   void every_command_has_help() {
     QFETCH(QString, command);
-    Run r = cli(command.toStdString() + " --help");
+    test::CliRun r = cli(command.toStdString() + " --help");
     QCOMPARE(r.status, 0);
     QVERIFY(QString::fromStdString(r.output).contains("Usage: lora-studio-cli " + command));
   }
@@ -63,7 +45,7 @@ class TestCli : public QObject {
   }
 
   void missing_file_names_it() {
-    Run r = cli("inspect /nonexistent/adapter");
+    test::CliRun r = cli("inspect /nonexistent/adapter");
     QCOMPARE(r.status, 1);
     QVERIFY(r.output.find("/nonexistent/adapter") != std::string::npos);
   }
@@ -133,7 +115,7 @@ class TestCli : public QObject {
   }
 
   void version() {
-    Run r = cli("--version");
+    test::CliRun r = cli("--version");
     QCOMPARE(r.status, 0);
     QVERIFY(r.output.find("lora-studio-cli") != std::string::npos);
   }

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "core/generator/autocast_guard.h"
 #include "core/generator/conditional_generator.h"
 #include "core/generator/generation.h"
 #include "core/generator/generator_trainer.h"
@@ -73,15 +74,24 @@ class TestGeneratorSynthetic : public QObject {
   void conditions_yield_their_own_tasks_data() {
     QTest::addColumn<QString>("sampler");
     QTest::addColumn<int>("steps");
-    QTest::newRow("ddpm 1000") << "ddpm" << 1000;
-    QTest::newRow("ddim 25") << "ddim" << 25;
-    QTest::newRow("dpmpp 25") << "dpmpp" << 25;
+    QTest::addColumn<bool>("cuda");  // on the GPU with bf16 autocast and CUDA graphs, as `bench generate` runs
+    QTest::newRow("ddpm 1000") << "ddpm" << 1000 << false;
+    QTest::newRow("ddim 25") << "ddim" << 25 << false;
+    QTest::newRow("dpmpp 25") << "dpmpp" << 25 << false;
+    QTest::newRow("cuda bf16 graphs ddpm 1000") << "ddpm" << 1000 << true;
+    QTest::newRow("cuda bf16 graphs ddim 25") << "ddim" << 25 << true;
+    QTest::newRow("cuda bf16 graphs dpmpp 25") << "dpmpp" << 25 << true;
+    QTest::newRow("cuda bf16 graphs dpmpp 10") << "dpmpp" << 10 << true;
   }
   void conditions_yield_their_own_tasks() {
     QFETCH(QString, sampler);
     QFETCH(int, steps);
+    QFETCH(bool, cuda);
+    if (cuda && !torch::cuda::is_available()) QSKIP("needs a CUDA device");
     Zoo zoo = Zoo::open(zoo_dir_);
     ConditionalGenerator g = ConditionalGenerator::load(gen_dir_);
+    if (cuda) g.to(torch::kCUDA);
+    AutocastGuard bf16(cuda);
     int64_t own = 0, total = 0, copies = 0;
     double rel_sum = 0;
     for (int k = 0; k < 4; ++k) {
@@ -93,6 +103,7 @@ class TestGeneratorSynthetic : public QObject {
       o.steps = steps;
       o.seed = 100 + k;
       GeneratedAdapters out = generate_adapters(g, c, o);
+      if (cuda && sampler != "ddpm") QVERIFY(out.whole_graph);
       QCOMPARE(out.task, "task" + std::to_string(k));
       QCOMPARE(int(out.adapters.size()), 20);
       MemorizationReport r = memorization_report(zoo, out.task, out.params, k == 0);
@@ -103,8 +114,8 @@ class TestGeneratorSynthetic : public QObject {
     }
     const double fraction = double(own) / double(total);
     const double mean_rel = rel_sum / double(total);
-    qInfo("%s %d steps: nearest own task %.1f%%, copies %lld, nearest-checkpoint distance / median spread %.2f",
-          qPrintable(sampler), steps, 100 * fraction, static_cast<long long>(copies), mean_rel);
+    qInfo("%s: nearest own task %.1f%%, copies %lld, nearest-checkpoint distance / median spread %.2f",
+          QTest::currentDataTag(), 100 * fraction, static_cast<long long>(copies), mean_rel);
     QVERIFY2(fraction >= 0.95, qPrintable(QString::number(fraction)));
     QCOMPARE(copies, int64_t(0));
     // Samples sit in the task's distribution: about as far from the nearest checkpoint as checkpoints are

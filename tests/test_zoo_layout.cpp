@@ -119,6 +119,39 @@ class TestZooLayout : public QObject {
     QVERIFY2(diff <= 1e-6 * max_delta_scale(a), std::to_string(diff).c_str());
   }
 
+  // The batched path generation uses: unbalance [N, D] at once, then adapters as views of the rows.
+  void batched_unbalance_and_views_match_unflatten_data() { balancing_keeps_delta_w_data(); }
+  void batched_unbalance_and_views_match_unflatten() {
+    QFETCH(double, scale_A);
+    QFETCH(double, scale_B);
+    const LoraAdapter a = test::random_adapter(mixed_specs(), 6, /*dora=*/true);
+    const ZooLayout layout = ZooLayout::from_adapter(a, {scale_A, scale_B});
+    std::vector<torch::Tensor> rows;
+    for (uint64_t seed = 20; seed < 23; ++seed) rows.push_back(layout.flatten(test::random_adapter(mixed_specs(), seed, true)));
+    const torch::Tensor flat = torch::stack(rows);
+    const torch::Tensor raw = layout.unbalance(flat);
+    QVERIFY(!raw.is_same(flat));
+    QVERIFY(torch::equal(flat, torch::stack(rows)));  // the input is left alone
+    QVERIFY(torch::equal(raw, layout.unbalance(flat, layout.unbalance_scales())));
+    QCOMPARE(layout.unbalance_scales().defined(), !(scale_A == 1.0 && scale_B == 1.0));
+    for (int64_t i = 0; i < flat.size(0); ++i) {
+      const LoraAdapter viewed = layout.adapter_view(raw[i]);
+      const LoraAdapter copied = layout.unflatten(flat[i]);
+      QCOMPARE(viewed.modules.size(), copied.modules.size());
+      const char* begin = static_cast<const char*>(raw[i].data_ptr());
+      for (size_t m = 0; m < viewed.modules.size(); ++m) {
+        QVERIFY(torch::equal(viewed.modules[m].A, copied.modules[m].A));  // bit for bit
+        QVERIFY(torch::equal(viewed.modules[m].B, copied.modules[m].B));
+        QVERIFY(torch::equal(viewed.modules[m].magnitude, copied.modules[m].magnitude));
+        const char* p = static_cast<const char*>(viewed.modules[m].B.data_ptr());
+        QVERIFY(p >= begin && p < begin + layout.dim() * sizeof(float));  // a view, not a copy
+      }
+    }
+    QVERIFY_EXCEPTION_THROWN(layout.adapter_view(raw[0].to(torch::kDouble)), Error);
+    QVERIFY_EXCEPTION_THROWN(layout.adapter_view(raw), Error);
+    QVERIFY_EXCEPTION_THROWN(layout.unbalance(torch::zeros({2, layout.dim() - 1})), Error);
+  }
+
   void dora_magnitude_round_trips() {
     const LoraAdapter a = test::random_adapter(mixed_specs(), 5, /*dora=*/true);
     const ZooLayout layout = ZooLayout::from_adapter(a, {0.2, 200});

@@ -1,5 +1,6 @@
 #include "app/cli/arg_parser.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -82,11 +83,13 @@ bool ArgParser::parse(int argc, char** argv) {
       std::cout << usage();
       return false;
     }
-    if (a.size() > 2 && a.rfind("--", 0) == 0) {
+    const bool long_option = a.size() > 2 && a.rfind("--", 0) == 0;
+    const bool short_option = a.size() == 2 && a[0] == '-' && a[1] != '-' && !std::isdigit(static_cast<unsigned char>(a[1]));
+    if (long_option || short_option) {  // --name[=value] or a declared short one (-o OUT, -n N)
       std::string value;
       bool inline_value = false;
       auto eq = a.find('=');
-      if (eq != std::string::npos) {
+      if (long_option && eq != std::string::npos) {
         value = a.substr(eq + 1);
         a = a.substr(0, eq);
         inline_value = true;
@@ -105,14 +108,6 @@ bool ArgParser::parse(int argc, char** argv) {
       if (!s->repeated && given_[a]) throw UsageError(a + " given twice");
       given_[a] = true;
       values_[a].push_back(value);
-      continue;
-    }
-    if (a == "-o") {  // short for --output / -o where declared
-      const Spec* s = find("-o");
-      if (!s) throw UsageError("unknown option -o");
-      if (i + 1 >= argc) throw UsageError("-o needs a value");
-      given_["-o"] = true;
-      values_["-o"].push_back(argv[++i]);
       continue;
     }
     positionals.push_back(a);

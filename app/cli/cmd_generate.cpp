@@ -1,4 +1,5 @@
 // lora-studio-cli generate --generator GEN (--text "…" [--example "…"]… | --image IMG) -n 20 ... -o OUT
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -6,9 +7,12 @@
 
 #include "app/cli/arg_parser.h"
 #include "app/cli/cli_output.h"
+#include "app/cli/command_evaluator.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress_bar.h"
 #include "core/formats/adapter_io.h"
+#include "core/generator/autocast_guard.h"
+#include "core/generator/best_of_n.h"
 #include "core/generator/generation.h"
 #include "core/generator/memorization_report.h"
 #include "core/imaging/image_io.h"
@@ -51,9 +55,15 @@ int run_generate(int argc, char** argv) {
       .option("--device", "cpu|cuda", "where to sample", "cpu")
       .option("-o", "OUT", "output directory", "", true)
       .option("--trajectory", "FILE", "write every step's latent x_t and x0 prediction (safetensors)")
-      .option("--zoo", "ZOO", "the training zoo: adds the memorisation report (nearest checkpoints, spread)");
+      .flag("--bf16", "bf16 autocast for the denoiser on CUDA (the decoder stays float32)")
+      .option("--zoo", "ZOO", "the training zoo: adds the memorisation report (nearest checkpoints, spread)")
+      .option("--evaluate", "CMD", "best-of-N: score every adapter with this shell command; {adapter} becomes the\n"
+                                   "adapter directory, {task} the task, {index} its index; the last line it prints\n"
+                                   "is the score. The report lists all scores and the best")
+      .flag("--lower-is-better", "with --evaluate: the lowest score is the best (e.g. a loss)");
   if (!p.parse(argc, argv)) return 0;
   if (p.has("--text") == p.has("--image")) throw UsageError("give exactly one of --text or --image");
+  if (p.has("--lower-is-better") && !p.has("--evaluate")) throw UsageError("--lower-is-better needs --evaluate");
   ConditionalGenerator g = ConditionalGenerator::load(p.get("--generator"));
   if (p.get("--device") == "cuda") g.to(torch::kCUDA);
   ConditionInput condition;
@@ -73,6 +83,7 @@ int run_generate(int argc, char** argv) {
   std::vector<torch::Tensor> xt, x0;
   std::vector<int64_t> timesteps;
   const bool keep = p.has("--trajectory");
+  AutocastGuard bf16(p.has("--bf16") && g.device().is_cuda());
   GeneratedAdapters out = generate_adapters(g, condition, o, [&](const GenerationStep& s) {
     bar.update(s.index + 1, s.total, "t=" + std::to_string(s.timestep));
     if (keep) {
@@ -107,7 +118,30 @@ int run_generate(int argc, char** argv) {
                            {"examples", condition.examples}, {"task", out.task}, {"count", o.count},
                            {"sampler", o.sampler}, {"steps", o.steps}, {"guidance", o.guidance}, {"seed", o.seed},
                            {"seconds", out.seconds}, {"adapters", files}};
-  if (p.has("--zoo") && !out.task.empty()) report["memorization"] = report_json(memorization_report(Zoo::open(p.get("--zoo")), out.task, out.params));
+  if (p.has("--zoo")) {
+    if (out.task.empty())
+      std::cerr << "note: no memorisation report: the condition matches no training task (name one with --task)\n";
+    else
+      report["memorization"] = report_json(memorization_report(Zoo::open(p.get("--zoo")), out.task, out.params));
+  }
+  if (p.has("--evaluate")) {
+    const CommandEvaluator evaluator(p.get("--evaluate"), out.task);
+    const bool higher = !p.has("--lower-is-better");
+    ProgressBar scoring;
+    const BestOfN best = rank_candidates(
+        out.adapters,
+        [&](const LoraAdapter&, int i) { return evaluator.score((dir / files[static_cast<size_t>(i)].get<std::string>()).string(), i); },
+        higher, [&](int done, int total) {
+          scoring.update(done, total, "scoring");
+          return !interrupted();
+        });
+    scoring.finish();
+    nlohmann::json scores = nlohmann::json::array();
+    for (double v : best.scores) scores.push_back(std::isnan(v) ? nlohmann::json() : nlohmann::json(v));
+    report["best_of_n"] = {{"evaluator", p.get("--evaluate")}, {"higher_is_better", higher}, {"scores", scores},
+                           {"ranking", best.ranking()}, {"best", best.best}, {"cancelled", best.cancelled},
+                           {"best_adapter", best.best >= 0 ? files[static_cast<size_t>(best.best)] : nlohmann::json()}};
+  }
   write_file_atomically((dir / "report.json").string(), report.dump(2) + "\n");
   if (keep)
     write_safetensors(p.get("--trajectory"), {{"x_t", torch::stack(xt)}, {"x0_pred", torch::stack(x0)},
@@ -118,6 +152,11 @@ int run_generate(int argc, char** argv) {
   if (report.contains("memorization"))
     std::cout << "  nearest own-task checkpoint for " << format_double(100 * report["memorization"]["own_task_fraction"].get<double>(), 4)
               << "% of them; copies: " << report["memorization"]["copies"].get<int64_t>() << "\n";
+  if (report.contains("best_of_n") && report["best_of_n"]["best"].get<int>() >= 0) {
+    const int b = report["best_of_n"]["best"].get<int>();
+    std::cout << "  best of " << report["best_of_n"]["scores"].size() << ": " << report["best_of_n"]["best_adapter"].get<std::string>()
+              << " (score " << format_double(report["best_of_n"]["scores"][static_cast<size_t>(b)].get<double>(), 6) << ")\n";
+  }
   return 0;
 }
 

@@ -15,16 +15,22 @@ namespace lorastudio {
 #ifdef LORASTUDIO_HAVE_CUDA_KERNELS
 struct CudaGraphRunner::Entry {
   at::cuda::CUDAGraph graph;
-  torch::Tensor x, t, cond, out;
+  std::vector<torch::Tensor> inputs, outputs;
   bool failed = false;
 };
 
 namespace {
-std::string signature(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& c) {
+std::string signature(const std::string& key, const std::vector<torch::Tensor>& inputs) {
   std::ostringstream s;
-  s << x.sizes() << x.scalar_type() << x.device() << t.sizes() << t.scalar_type() << c.sizes() << c.scalar_type()
-    << at::autocast::is_autocast_enabled(at::kCUDA);
+  s << key << '|' << at::autocast::is_autocast_enabled(at::kCUDA);
+  for (const auto& t : inputs) s << '|' << t.sizes() << t.scalar_type() << t.device();
   return s.str();
+}
+
+bool all_cuda(const std::vector<torch::Tensor>& inputs) {
+  for (const auto& t : inputs)
+    if (!t.defined() || !t.is_cuda()) return false;
+  return !inputs.empty();
 }
 }  // namespace
 #else
@@ -44,16 +50,14 @@ bool CudaGraphRunner::supported() {
 
 void CudaGraphRunner::clear() { entries_.clear(); }
 
-torch::Tensor CudaGraphRunner::run(const Net& net, const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& cond) {
+std::vector<torch::Tensor> CudaGraphRunner::run(const std::string& key, const Fn& fn,
+                                                const std::vector<torch::Tensor>& inputs) {
 #ifdef LORASTUDIO_HAVE_CUDA_KERNELS
-  if (!x.is_cuda()) return net(x, t, cond);
-  const std::string key = signature(x, t, cond);
-  auto& slot = entries_[key];
+  if (!all_cuda(inputs)) return fn(inputs);
+  auto& slot = entries_[signature(key, inputs)];
   if (!slot) {
     auto e = std::make_shared<Entry>();
-    e->x = x.clone();
-    e->t = t.to(x.device()).clone();
-    e->cond = cond.to(x.device()).clone();
+    for (const auto& t : inputs) e->inputs.push_back(t.clone());
     // Autocast's weight-cast cache would hand the graph tensors that are freed when the cache is cleared.
     const bool cache = at::autocast::is_autocast_cache_enabled();
     at::autocast::set_autocast_cache_enabled(false);
@@ -62,29 +66,37 @@ torch::Tensor CudaGraphRunner::run(const Net& net, const torch::Tensor& x, const
       c10::cuda::getCurrentCUDAStream().synchronize();  // inputs ready before the side stream reads them
       {
         c10::cuda::CUDAStreamGuard guard(side);
-        for (int i = 0; i < 3; ++i) e->out = net(e->x, e->t, e->cond);  // warm-up (allocator, cuBLAS handles)
+        for (int i = 0; i < 2; ++i) e->outputs = fn(e->inputs);  // warm-up (allocator, cuBLAS/cuDNN handles)
         side.synchronize();
         e->graph.capture_begin();
-        e->out = net(e->x, e->t, e->cond);
+        e->outputs = fn(e->inputs);
         e->graph.capture_end();
       }
       side.synchronize();
       ++captures_;
     } catch (const std::exception&) {
       e->failed = true;  // e.g. an operation that cannot be captured: run eagerly from now on
+      ++failures_;
     }
     at::autocast::set_autocast_cache_enabled(cache);
     slot = e;
   }
-  if (slot->failed) return net(x, t, cond);
-  slot->x.copy_(x);
-  slot->t.copy_(t);
-  slot->cond.copy_(cond);
+  if (slot->failed) return fn(inputs);
+  for (size_t i = 0; i < inputs.size(); ++i) slot->inputs[i].copy_(inputs[i]);
   slot->graph.replay();
-  return slot->out.clone();
+  std::vector<torch::Tensor> out;
+  for (const auto& t : slot->outputs) out.push_back(t.clone());
+  return out;
 #else
-  return net(x, t, cond);
+  (void)key;
+  return fn(inputs);
 #endif
+}
+
+torch::Tensor CudaGraphRunner::run(const Net& net, const torch::Tensor& x, const torch::Tensor& t,
+                                   const torch::Tensor& cond) {
+  const Fn fn = [&net](const std::vector<torch::Tensor>& in) { return std::vector<torch::Tensor>{net(in[0], in[1], in[2])}; };
+  return run("denoiser", fn, {x, t.to(x.device()), cond.to(x.device())})[0];
 }
 
 }  // namespace lorastudio

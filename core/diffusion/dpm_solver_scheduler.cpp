@@ -11,10 +11,16 @@
 namespace lorastudio {
 namespace {
 
-// diffusers holds these sigmas as float32: ((1 − ᾱ)/ᾱ)^0.5 in float32 arithmetic.
-double sigma_from_alpha_cumprod(double alpha_cumprod) {
-  const float ac = static_cast<float>(alpha_cumprod);
-  return static_cast<double>(std::sqrt((1.0f - ac) / ac));
+// diffusers computes the solver's coefficients with PyTorch operations on 0-d float32 CPU tensors. Those
+// kernels' exp, log and even sqrt are not always correctly rounded (they come from its vectorised math
+// library), so the C library's functions differ in the last ulp at times, which the trajectory then carries.
+// The coefficients are therefore computed with LibTorch's CPU kernels, operation by operation as diffusers does.
+float cpu_op(float v, torch::Tensor (*op)(const torch::Tensor&)) { return op(torch::tensor(v, torch::kFloat)).item<float>(); }
+float torch_log(float v) { return cpu_op(v, [](const torch::Tensor& t) { return t.log(); }); }
+float torch_exp(float v) { return cpu_op(v, [](const torch::Tensor& t) { return t.exp(); }); }
+// _sigma_to_alpha_sigma_t: alpha_t = 1 / ((sigma**2 + 1) ** 0.5) (1/x is reciprocal(x) in PyTorch).
+float alpha_of_sigma(float sigma) {
+  return cpu_op(sigma, [](const torch::Tensor& s) { return (s.pow(2) + 1).pow(0.5).reciprocal(); });
 }
 
 }  // namespace
@@ -42,20 +48,22 @@ void DPMSolverMultistepScheduler::set_timesteps(int64_t n) {
       throw Error("DPM-Solver++: timestep " + std::to_string(t) + " from set_timesteps(" + std::to_string(n) +
                   ") lies outside [0, " + std::to_string(T) + ") (check steps_offset)");
 
+  // ((1 − ᾱ)/ᾱ) ** 0.5 over the whole schedule, with LibTorch's kernels as diffusers computes it.
+  const torch::Tensor ac = schedule_.alphas_cumprod();
+  const torch::Tensor all_sigmas = ((1 - ac) / ac).pow(0.5).contiguous();
+  const float* sigma_of = all_sigmas.data_ptr<float>();
   sigmas_.clear();
-  for (int64_t t : timesteps_) sigmas_.push_back(sigma_from_alpha_cumprod(schedule_.alpha_cumprod(t)));
-  sigmas_.push_back(config_.final_sigmas_type == FinalSigmasType::Zero
-                        ? 0.0
-                        : sigma_from_alpha_cumprod(schedule_.alpha_cumprod(0)));
+  for (int64_t t : timesteps_) sigmas_.push_back(sigma_of[t]);
+  sigmas_.push_back(config_.final_sigmas_type == FinalSigmasType::Zero ? 0.0 : sigma_of[0]);
   // _sigma_to_alpha_sigma_t and λ, in float32 as diffusers computes them.
   alpha_.clear(), sigma_.clear(), lambda_.clear();
   for (double s : sigmas_) {
     const float sigma = static_cast<float>(s);
-    const float alpha = 1.0f / std::sqrt(sigma * sigma + 1.0f);
+    const float alpha = alpha_of_sigma(sigma);
     const float sigma_t = sigma * alpha;
     alpha_.push_back(alpha);
     sigma_.push_back(sigma_t);
-    lambda_.push_back(std::log(alpha) - std::log(sigma_t));  // +inf for σ = 0
+    lambda_.push_back(torch_log(alpha) - torch_log(sigma_t));  // +inf for σ = 0
   }
   reset_state();
 }
@@ -92,7 +100,7 @@ torch::Tensor DPMSolverMultistepScheduler::first_order_update(const torch::Tenso
   if (sigmas_[t] == 0) return x0.clone();  // σ_t = 0: h = ∞, the update is x0 itself
   const float h = static_cast<float>(lambda_[t]) - static_cast<float>(lambda_[s]);
   const float sample_coeff = static_cast<float>(sigma_[t]) / static_cast<float>(sigma_[s]);
-  const float x0_coeff = static_cast<float>(alpha_[t]) * (std::exp(-h) - 1.0f);
+  const float x0_coeff = static_cast<float>(alpha_[t]) * (torch_exp(-h) - 1.0f);
   return sample * sample_coeff - x0 * x0_coeff;
 }
 
@@ -104,7 +112,7 @@ torch::Tensor DPMSolverMultistepScheduler::second_order_update(const torch::Tens
   const float h = f(lambda_[t]) - f(lambda_[s0]), h_0 = f(lambda_[s0]) - f(lambda_[s1]);
   const float r0 = h_0 / h;
   const float alpha_t = f(alpha_[t]);
-  const float expm1 = std::exp(-h) - 1.0f;
+  const float expm1 = torch_exp(-h) - 1.0f;
   const torch::Tensor& m0 = model_outputs_.back();
   const torch::Tensor& m1 = model_outputs_[model_outputs_.size() - 2];
   const torch::Tensor d1 = (m0 - m1) * (1.0f / r0);

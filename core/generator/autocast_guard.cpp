@@ -31,4 +31,29 @@ AutocastGuard::~AutocastGuard() {
   at::autocast::clear_cache();
 }
 
+namespace {
+bool autocast_enabled() {
+#ifdef LS_NEW_AUTOCAST_API
+  return at::autocast::is_autocast_enabled(at::kCUDA);
+#else
+  return at::autocast::is_enabled();
+#endif
+}
+void set_autocast(bool on) {
+#ifdef LS_NEW_AUTOCAST_API
+  at::autocast::set_autocast_enabled(at::kCUDA, on);
+#else
+  at::autocast::set_enabled(on);
+#endif
+}
+}  // namespace
+
+AutocastSuspend::AutocastSuspend() : previous_(autocast_enabled()) {
+  if (previous_) set_autocast(false);
+}
+
+AutocastSuspend::~AutocastSuspend() {
+  if (previous_) set_autocast(true);
+}
+
 }  // namespace lorastudio

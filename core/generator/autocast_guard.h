@@ -16,4 +16,16 @@ class AutocastGuard {
   bool previous_ = false;
 };
 
+// Autocast off for a scope (where float32 matters, e.g. decoding the final parameters), restored after.
+class AutocastSuspend {
+ public:
+  AutocastSuspend();
+  ~AutocastSuspend();
+  AutocastSuspend(const AutocastSuspend&) = delete;
+  AutocastSuspend& operator=(const AutocastSuspend&) = delete;
+
+ private:
+  bool previous_ = false;
+};
+
 }  // namespace lorastudio

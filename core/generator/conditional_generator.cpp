@@ -68,6 +68,20 @@ std::string ConditionalGenerator::task_for_text(const std::string& text) const {
   return {};
 }
 
+std::string ConditionalGenerator::task_for_image(const torch::Tensor& image) const {
+  if (!image.defined()) return {};
+  for (const auto& t : tasks)
+    for (const auto& file : t.image_files) {
+      try {
+        const torch::Tensor stored = load_rgb_image(file);
+        if (stored.sizes() == image.sizes() && torch::equal(stored, image.to(stored.scalar_type()))) return t.name;
+      } catch (const std::exception&) {
+        // an image this build cannot read (e.g. JPEG without OpenCV) matches nothing
+      }
+    }
+  return {};
+}
+
 void ConditionalGenerator::save(const std::string& dir) const {
   std::error_code ec;
   fs::create_directories(fs::path(dir) / "images", ec);

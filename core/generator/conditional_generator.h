@@ -60,6 +60,9 @@ class ConditionalGenerator {
   ConditionInput task_condition(const std::string& name) const;
   // The task whose condition text equals `text` (a generation request for a known task), or "".
   std::string task_for_text(const std::string& text) const;
+  // The task one of whose training condition images has exactly these pixels ([3, H, W] as
+  // load_rgb_image gives), or "". Unreadable stored images are skipped.
+  std::string task_for_image(const torch::Tensor& image) const;
 
   void save(const std::string& dir) const;  // files written atomically, one by one
   static ConditionalGenerator load(const std::string& dir);

@@ -1,18 +1,59 @@
 #include "core/generator/generation.h"
 
 #include <chrono>
+#include <sstream>
 
 #include "core/diffusion/sampler.h"
+#include "core/generator/autocast_guard.h"
 #include "core/util/error.h"
 
 namespace lorastudio {
 namespace {
 
-// Latent [N, C, L] -> denormalised flat parameters [N, D].
-torch::Tensor decode_latent(ConditionalGenerator& g, const torch::Tensor& latent, const std::string& task) {
-  torch::Tensor z = latent / g.latent_scale;
-  torch::Tensor x = g.autoencoder->decode(z.to(torch::kFloat));
-  return g.normalizer.decode(task, x.cpu());
+// What turns a final latent into parameters, resident on the generator's device (moved once per call, so
+// that the decode can run inside a captured graph).
+struct DecodePlan {
+  torch::Tensor mean, std;  // normalisation statistics of the task (0-d or [D])
+  torch::Tensor unbalance;  // [D] float64 1/scale per coordinate; undefined for the identity balance
+};
+
+DecodePlan make_decode_plan(const ConditionalGenerator& g, const std::string& task, torch::Device device) {
+  DecodePlan p;
+  p.mean = g.normalizer.mean(task).to(device, torch::kFloat);
+  p.std = g.normalizer.stddev(task).to(device, torch::kFloat);
+  const torch::Tensor scales = g.layout.unbalance_scales();
+  if (scales.defined()) p.unbalance = scales.to(device);
+  return p;
+}
+
+// Latent [N, C, L] -> denormalised flat parameters [N, D] (the zoo's space), float32 on the latent's device.
+// In float32 even under bf16 autocast: these are the weights the user gets.
+torch::Tensor decode_latent(ConditionalGenerator& g, const torch::Tensor& latent, const DecodePlan& p) {
+  AutocastSuspend fp32;
+  const torch::Tensor x = g.autoencoder->decode((latent / g.latent_scale).to(torch::kFloat));
+  return x.to(torch::kFloat) * p.std + p.mean;  // ParameterNormalizer::decode's z·std + mean
+}
+
+// A device tensor copied into page-locked host memory (one DMA), or a CPU tensor as it is.
+torch::Tensor to_host(const torch::Tensor& t) {
+  if (!t.is_cuda()) return t.contiguous();
+  torch::Tensor host = torch::empty(t.sizes(), t.options().device(torch::kCPU).pinned_memory(true));
+  host.copy_(t, /*non_blocking=*/true);
+  return host;
+}
+
+void synchronize(torch::Device device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
+bool deterministic_sampler(const GenerateOptions& o) {
+  return o.sampler == "dpmpp" || (o.sampler == "ddim" && o.eta == 0.0);
+}
+
+std::string pipeline_key(const GenerateOptions& o, const std::string& task) {
+  std::ostringstream s;
+  s << "pipeline|" << o.sampler << '|' << o.steps << '|' << o.guidance << '|' << o.eta << '|' << task;
+  return s.str();
 }
 
 }  // namespace
@@ -22,9 +63,12 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
   if (o.count <= 0) throw Error("generate: the number of adapters must be positive");
   if (o.steps <= 0) throw Error("generate: the number of steps must be positive");
   const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&start] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   torch::InferenceMode inference;  // thread-local: set where the work runs
   GeneratedAdapters out;
-  out.task = o.task.empty() ? g.task_for_text(condition.text) : o.task;
+  out.task = o.task;
+  if (out.task.empty()) out.task = g.task_for_text(condition.text);
+  if (out.task.empty() && condition.image.defined()) out.task = g.task_for_image(condition.image);
   if (out.task.empty() && condition.task_index >= 0 && condition.task_index < static_cast<int64_t>(g.tasks.size()))
     out.task = g.tasks[static_cast<size_t>(condition.task_index)].name;
   if (!g.normalizer.can_normalize(out.task))
@@ -35,41 +79,78 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
                     : "generate: no normalisation statistics for task \"" + out.task + "\"");
   const torch::Device device = g.device();
   const int64_t n = o.count;
-  torch::Tensor features = g.condition_encoder->encode({condition}).to(device);
-  torch::Tensor cond = features.expand({n, features.size(1)});
-  torch::Tensor uncond = g.denoiser->null_condition().unsqueeze(0).expand({n, features.size(1)});
-  auto eager = [&g](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& c) { return g.denoiser->forward(x, t, c); };
-  ConditionalDenoiser net = eager;
-  if (o.cuda_graphs && device.is_cuda() && CudaGraphRunner::supported())
-    net = [&g, eager](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& c) { return g.graphs->run(eager, x, t, c); };
-  Denoiser denoise = guided_denoiser(net, cond, uncond, o.guidance);
-
-  auto scheduler = g.config.make_sampler_scheduler(o.sampler, o.eta);
+  const DecodePlan plan = make_decode_plan(g, out.task, device);
+  const torch::Tensor features = g.condition_encoder->encode({condition}).to(device);
+  const torch::Tensor uncond = g.denoiser->null_condition().unsqueeze(0).expand({n, features.size(1)});
   torch::Generator gen = torch::make_generator<at::CPUGeneratorImpl>(o.seed);
   const auto shape = std::vector<int64_t>{n, g.config.autoencoder.latent_channels, g.config.autoencoder.latent_length};
-  torch::Tensor x_T = torch::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat)).to(device);
-  StepCallback cb;
-  if (on_step) {
-    cb = [&](const SampleStep& s) {
-      GenerationStep step;
-      step.index = s.index;
-      step.total = s.total;
-      step.timestep = s.timestep;
-      step.x_t = s.x_t.to(torch::kCPU, torch::kFloat).clone();
-      step.x0_latent = s.x0_pred.to(torch::kCPU, torch::kFloat).clone();
-      if (o.decode_steps) step.x0_params = decode_latent(g, s.x0_pred, out.task);
-      return on_step(step);
+  const torch::Tensor x_T = torch::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat)).to(device);
+  const bool graphs = o.cuda_graphs && device.is_cuda() && CudaGraphRunner::supported();
+
+  auto eager = [&g](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& c) { return g.denoiser->forward(x, t, c); };
+  // A final latent -> {flat parameters [N, D], unbalanced ones when the balance is not the identity}.
+  auto decode_outputs = [&g](const torch::Tensor& latent, const DecodePlan& p) {
+    std::vector<torch::Tensor> outs{decode_latent(g, latent, p)};
+    if (p.unbalance.defined()) outs.push_back(g.layout.unbalance(outs[0], p.unbalance));
+    return outs;
+  };
+
+  std::vector<torch::Tensor> device_outputs;
+  if (graphs && !on_step && deterministic_sampler(o)) {
+    // The whole generation as one captured graph: every step with its scheduler arithmetic, the decoder and
+    // the denormalisation replay from one launch. (Stochastic samplers draw host noise per step; step
+    // callbacks need the host per step: those take the per-step path below.)
+    // Everything of this call's that the graph reads is an input (copied into the graph's own buffers at
+    // each replay): a tensor merely captured by address would be freed after this call.
+    const CudaGraphRunner::Fn pipeline = [&](const std::vector<torch::Tensor>& in) {
+      const torch::Tensor cond = in[1].expand({n, in[1].size(1)});
+      const DecodePlan static_plan{in[2], in[3], in.size() > 4 ? in[4] : torch::Tensor()};
+      auto scheduler = g.config.make_sampler_scheduler(o.sampler, o.eta);
+      const SampleResult r = run_sampler(*scheduler, guided_denoiser(eager, cond, uncond, o.guidance), in[0], o.steps);
+      return decode_outputs(r.sample, static_plan);
     };
+    std::vector<torch::Tensor> inputs{x_T, features, plan.mean, plan.std};
+    if (plan.unbalance.defined()) inputs.push_back(plan.unbalance);
+    device_outputs = g.graphs->run(pipeline_key(o, out.task), pipeline, inputs);
+    out.whole_graph = g.graphs->failures() == 0;
+    synchronize(device);
+    out.sample_seconds = elapsed();
+  } else {
+    ConditionalDenoiser net = eager;
+    if (graphs)
+      net = [&g, eager](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& c) { return g.graphs->run(eager, x, t, c); };
+    const torch::Tensor cond = features.expand({n, features.size(1)});
+    auto scheduler = g.config.make_sampler_scheduler(o.sampler, o.eta);
+    StepCallback cb;
+    if (on_step) {
+      cb = [&](const SampleStep& s) {
+        GenerationStep step;
+        step.index = s.index;
+        step.total = s.total;
+        step.timestep = s.timestep;
+        step.x_t = s.x_t.to(torch::kCPU, torch::kFloat).clone();
+        step.x0_latent = s.x0_pred.to(torch::kCPU, torch::kFloat).clone();
+        if (o.decode_steps) step.x0_params = decode_latent(g, s.x0_pred, plan).cpu();
+        return on_step(step);
+      };
+    }
+    const SampleResult r = run_sampler(*scheduler, guided_denoiser(net, cond, uncond, o.guidance), x_T, o.steps, cb, gen);
+    out.cancelled = r.cancelled;
+    if (r.cancelled) return out;
+    synchronize(device);
+    out.sample_seconds = elapsed();
+    device_outputs = decode_outputs(r.sample, plan);
   }
-  SampleResult r = run_sampler(*scheduler, denoise, x_T, o.steps, cb, gen);
-  out.cancelled = r.cancelled;
-  if (r.cancelled) return out;
-  auto elapsed = [&start] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  if (device.is_cuda()) torch::cuda::synchronize();
-  out.sample_seconds = elapsed();
-  out.params = decode_latent(g, r.sample, out.task).to(torch::kFloat).contiguous();
+
+  // One page-locked copy per output, then adapters as views of the rows (no per-module copies).
+  std::vector<torch::Tensor> host;
+  for (const auto& t : device_outputs) host.push_back(to_host(t));
+  synchronize(device);
   out.decode_seconds = elapsed() - out.sample_seconds;
-  for (int64_t i = 0; i < n; ++i) out.adapters.push_back(g.layout.unflatten(out.params[i]));
+  out.params = host[0];
+  const torch::Tensor& unbalanced = host.size() > 1 ? host[1] : host[0];
+  out.adapters.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out.adapters.push_back(g.layout.adapter_view(unbalanced[i]));
   out.seconds = elapsed();
   out.unflatten_seconds = out.seconds - out.sample_seconds - out.decode_seconds;
   return out;

@@ -30,21 +30,29 @@ struct GenerateOptions {
   uint64_t seed = 0;
   double eta = 0.0;               // DDIM
   bool decode_steps = false;      // decode every step's x0 to parameters for the callback
-  std::string task;               // normalisation statistics to decode with ("" = from the condition text)
+  std::string task;               // normalisation statistics to decode with ("" = the training task whose
+                                  // condition text or image equals the condition's, else pooled/global)
   bool cuda_graphs = true;        // replay the denoiser as a captured CUDA graph (CUDA builds, CUDA device)
 };
 
 struct GeneratedAdapters {
-  torch::Tensor params;                 // [N, D] denormalised flat parameters (CPU, float32)
-  std::vector<LoraAdapter> adapters;    // N adapters in the zoo's layout
+  // [N, D] denormalised flat parameters in the zoo's space (CPU, float32; page-locked after CUDA runs).
+  torch::Tensor params;
+  // N adapters in the zoo's layout, float32 on the CPU. Their factors are views of one [N, D] buffer (of
+  // `params` itself when the layout's balance is the identity): clone a factor before modifying it in place.
+  std::vector<LoraAdapter> adapters;
   std::string task;                     // whose statistics decoded them ("" = pooled/global)
   bool cancelled = false;
+  bool whole_graph = false;             // sampled and decoded by one captured CUDA graph
   double seconds = 0;                   // wall time, all of it
-  double sample_seconds = 0;            // condition encoding + the sampling loop
-  double decode_seconds = 0;            // autoencoder decode + denormalisation to host parameters
+  double sample_seconds = 0;            // condition encoding + the sampling loop (+ the decoder when whole_graph)
+  double decode_seconds = 0;            // autoencoder decode + denormalisation + the copy to the host
   double unflatten_seconds = 0;         // flat parameters -> adapters
 };
 
+// On a CUDA device with cuda_graphs, a deterministic sampler (DDIM with eta 0, DPM-Solver++) and no step
+// callback run as one CUDA graph, captured on first use per (sampler, steps, guidance, eta, task, N) and
+// kept in the generator; otherwise each denoiser call replays a per-step graph.
 GeneratedAdapters generate_adapters(ConditionalGenerator& generator, const ConditionInput& condition,
                                     const GenerateOptions& options, const GenerationCallback& on_step = {});
 

@@ -158,22 +158,52 @@ LoraAdapter ZooLayout::unflatten(const torch::Tensor& vector) const {
       << dim_ << "]";
     throw Error(s.str());
   }
-  if (!v.is_floating_point()) throw Error("cannot unflatten a tensor of integer dtype");
-  v = v.to(torch::kCPU);
+  return adapter_view(unbalance(v.to(torch::kCPU)));
+}
+
+torch::Tensor ZooLayout::unbalance_scales() const {
+  if (balance_.is_identity()) return {};
+  torch::Tensor scales = torch::ones({dim_}, torch::kDouble);
+  for (const auto& ml : modules_) {
+    scales.narrow(0, ml.offset_A, ml.size_A()).fill_(1.0 / balance_.scale_A);
+    scales.narrow(0, ml.offset_B, ml.size_B()).fill_(1.0 / balance_.scale_B);
+  }
+  return scales;
+}
+
+torch::Tensor ZooLayout::unbalance(const torch::Tensor& flat, const torch::Tensor& scales) const {
+  if (!flat.defined() || !flat.is_floating_point()) throw Error("cannot unbalance a tensor of integer dtype");
+  if (flat.dim() < 1 || flat.size(-1) != dim_) {
+    std::ostringstream s;
+    s << "cannot unbalance a tensor of shape " << flat.sizes() << ": the zoo layout has D = " << dim_;
+    throw Error(s.str());
+  }
+  const torch::Tensor s = scales.defined() ? scales : unbalance_scales();
+  if (!s.defined()) return flat.to(torch::kFloat, /*non_blocking=*/false, /*copy=*/true);
+  // Multiplied in double as flatten() does, then float32.
+  return (flat.to(torch::kDouble) * s.to(flat.device(), torch::kDouble)).to(torch::kFloat);
+}
+
+LoraAdapter ZooLayout::adapter_view(const torch::Tensor& unbalanced) const {
+  if (!unbalanced.defined() || unbalanced.dim() != 1 || unbalanced.size(0) != dim_ ||
+      unbalanced.scalar_type() != torch::kFloat)
+    throw Error("adapter_view: needs a float32 [" + std::to_string(dim_) + "] vector");
+  const torch::Tensor v = unbalanced.contiguous();
   LoraAdapter a;
   a.use_rslora = use_rslora_;
   a.fan_in_fan_out = fan_in_fan_out_;
   a.base_model = base_model_;
   a.task_type = task_type_;
   a.target_modules = target_modules_;
+  a.modules.reserve(modules_.size());
   for (const auto& ml : modules_) {
     LoraModule m;
     m.path = ml.path;
     m.component = ml.component;
     m.alpha = ml.alpha;
-    m.A = scaled_segment(v, ml.offset_A, ml.size_A(), 1.0 / balance_.scale_A).reshape({ml.rank, ml.in_features});
-    m.B = scaled_segment(v, ml.offset_B, ml.size_B(), 1.0 / balance_.scale_B).reshape({ml.out_features, ml.rank});
-    if (ml.has_magnitude()) m.magnitude = scaled_segment(v, ml.offset_magnitude, ml.out_features, 1.0);
+    m.A = v.narrow(0, ml.offset_A, ml.size_A()).view({ml.rank, ml.in_features});
+    m.B = v.narrow(0, ml.offset_B, ml.size_B()).view({ml.out_features, ml.rank});
+    if (ml.has_magnitude()) m.magnitude = v.narrow(0, ml.offset_magnitude, ml.out_features);
     a.modules.push_back(std::move(m));
   }
   return a;

@@ -77,6 +77,16 @@ class ZooLayout {
   // From a [D] vector or a [1, D] row (any floating dtype, any device): a float32 CPU adapter with
   // this layout's modules, alphas and flags. Throws Error if the shape is not [D].
   LoraAdapter unflatten(const torch::Tensor& vector) const;
+  // The two halves of unflatten(), for batches on any device:
+  //  - unbalance(): [N, D] or [D] flat vectors (any floating dtype and device) with the balance scales
+  //    divided out, as float32 on the same device: a new tensor, even when the balance is the identity.
+  //  - adapter_view(): an adapter whose factors are views of an unbalanced float32 [D] vector (no copy;
+  //    it keeps the vector's storage alive), on the vector's device.
+  //    `scales` (from unbalance_scales(), on flat's device) saves building them per call.
+  torch::Tensor unbalance(const torch::Tensor& flat, const torch::Tensor& scales = {}) const;
+  // [D] float64 CPU: 1/scale per coordinate; undefined when the balance is the identity.
+  torch::Tensor unbalance_scales() const;
+  LoraAdapter adapter_view(const torch::Tensor& unbalanced) const;
 
   // layout.json: every module with its offsets, the flags and the balance.
   nlohmann::json to_json() const;
