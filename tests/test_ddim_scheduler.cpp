@@ -14,24 +14,6 @@ using namespace lorastudio;
 
 namespace {
 
-constexpr double kGoldenTolerance = 1e-4;  // golden.json: "max abs 1e-4"
-
-SchedulerConfig plain_config(PredictionType prediction = PredictionType::Epsilon) {
-  SchedulerConfig c = scheduler_defaults(SchedulerKind::DDIM);
-  c.clip_sample = false;
-  c.prediction_type = prediction;
-  return c;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -39,23 +21,8 @@ class TestDdimScheduler : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void goldenTrajectory_data() {
-    QTest::addColumn<QString>("run");
-    const auto runs = test::scheduler_golden_runs(SchedulerKind::DDIM);
-    if (runs.empty()) QTest::newRow("golden-missing") << QString();
-    for (const auto& run : runs) QTest::newRow(run.c_str()) << QString::fromStdString(run);
-  }
-  void goldenTrajectory() {
-    QFETCH(QString, run);
-    LS_REQUIRE_FILE(test::scheduler_golden_json_path());
-    LS_REQUIRE_FILE(test::scheduler_golden_tensors_path());
-    if (run.isEmpty()) QSKIP("golden.json has no run of this scheduler");
-    const auto r = test::replay_scheduler_golden(run.toStdString(), kGoldenTolerance);
-    QCOMPARE(r.timesteps, r.expected_timesteps);
-    qInfo("%s: max abs error %.3g (%.2g ulps; worst at step %lld), final %.3g", qPrintable(run), r.max_abs_error,
-          r.max_ulp_error, static_cast<long long>(r.worst_step), r.final_abs_error);
-    QVERIFY2(r.within_tolerance, qPrintable(QString("max abs error %1").arg(r.max_abs_error)));
-  }
+  void goldenTrajectory_data() { test::add_scheduler_golden_rows(SchedulerKind::DDIM); }
+  void goldenTrajectory() { test::check_scheduler_golden(); }
 
   // Deterministic DDIM is exact along a forward path: from x_t = add_noise(x0, ε, t) and the exact model
   // output it lands on add_noise(x0, ε, prev_t), and on x0 itself after the last step.
@@ -69,7 +36,7 @@ class TestDdimScheduler : public QObject {
   void deterministicStepFollowsTheForwardPath() {
     QFETCH(int, prediction);
     QFETCH(int, spacing);
-    SchedulerConfig c = plain_config(static_cast<PredictionType>(prediction));
+    SchedulerConfig c = test::plain_scheduler_config(SchedulerKind::DDIM, static_cast<PredictionType>(prediction));
     c.timestep_spacing = static_cast<TimestepSpacing>(spacing);
     DDIMScheduler s(c);
     s.set_timesteps(10);
@@ -91,7 +58,7 @@ class TestDdimScheduler : public QObject {
 
   // With eta > 0 the step is stochastic and still preserves the forward marginals q(x_prev | x0).
   void etaStepPreservesForwardMarginals() {
-    SchedulerConfig c = plain_config();
+    SchedulerConfig c = test::plain_scheduler_config(SchedulerKind::DDIM);
     c.eta = 1.0;
     DDIMScheduler s(c);
     QVERIFY(s.is_stochastic());
@@ -108,7 +75,7 @@ class TestDdimScheduler : public QObject {
       QVERIFY(std::abs(prev.var().item<double>() / (1.0 - ac_prev) - 1.0) < 0.02);
     }
     // eta = 0 ignores any noise.
-    DDIMScheduler d(plain_config());
+    DDIMScheduler d(test::plain_scheduler_config(SchedulerKind::DDIM));
     d.set_timesteps(25);
     QVERIFY(!d.is_stochastic());
     const torch::Tensor x = torch::randn({4, 4}), e = torch::randn({4, 4});
@@ -116,7 +83,7 @@ class TestDdimScheduler : public QObject {
   }
 
   void finalAlphaCumprod() {
-    SchedulerConfig c = plain_config();
+    SchedulerConfig c = test::plain_scheduler_config(SchedulerKind::DDIM);
     DDIMScheduler one(c);
     QCOMPARE(one.final_alpha_cumprod(), 1.0);
     c.set_alpha_to_one = false;
@@ -125,7 +92,7 @@ class TestDdimScheduler : public QObject {
   }
 
   void cosineScheduleBetas() {
-    SchedulerConfig c = plain_config();
+    SchedulerConfig c = test::plain_scheduler_config(SchedulerKind::DDIM);
     c.beta_schedule = BetaSchedule::SquaredCosCapV2;
     DDIMScheduler s(c);
     const auto f = [](double t) { return std::pow(std::cos((t + 0.008) / 1.008 * M_PI / 2), 2); };
@@ -148,14 +115,14 @@ class TestDdimScheduler : public QObject {
     QCOMPARE(c.steps_offset, int64_t(1));
     QCOMPARE(c.prediction_type, PredictionType::VPrediction);
     QCOMPARE(c.timestep_spacing, TimestepSpacing::Trailing);
-    QVERIFY(error_of([] {
+    QVERIFY(test::error_of([] {
               scheduler_config_from_json(nlohmann::json::parse(R"({"thresholding": true})"), SchedulerKind::DDIM);
             }).find("thresholding") != std::string::npos);
-    QVERIFY(error_of([] {
+    QVERIFY(test::error_of([] {
               scheduler_config_from_json(nlohmann::json::parse(R"({"beta_schedule": "quadratic"})"),
                                          SchedulerKind::DDIM);
             }).find("quadratic") != std::string::npos);
-    QVERIFY(error_of([] { make_scheduler("euler", {}); }).find("euler") != std::string::npos);
+    QVERIFY(test::error_of([] { make_scheduler("euler", {}); }).find("euler") != std::string::npos);
     QCOMPARE(make_scheduler("ddim", c)->kind(), SchedulerKind::DDIM);
   }
 
@@ -170,8 +137,8 @@ class TestDdimScheduler : public QObject {
   }
   void argumentErrors() {
     QFETCH(int, steps);
-    DDIMScheduler s(plain_config());
-    const std::string message = error_of([&] { s.set_timesteps(steps); });
+    DDIMScheduler s(test::plain_scheduler_config(SchedulerKind::DDIM));
+    const std::string message = test::error_of([&] { s.set_timesteps(steps); });
     QVERIFY2(message.find("num_inference_steps") != std::string::npos, message.c_str());
     QVERIFY2(message.find(std::to_string(steps)) != std::string::npos, message.c_str());
     QVERIFY(s.timesteps().empty());

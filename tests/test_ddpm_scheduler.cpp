@@ -14,25 +14,6 @@ using namespace lorastudio;
 
 namespace {
 
-constexpr double kGoldenTolerance = 1e-4;  // golden.json: "max abs 1e-4"
-
-SchedulerConfig plain_config(PredictionType prediction = PredictionType::Epsilon) {
-  SchedulerConfig c = scheduler_defaults(SchedulerKind::DDPM);
-  c.clip_sample = false;
-  c.prediction_type = prediction;
-  return c;
-}
-
-// The message of the Error that f throws ("" when it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -40,23 +21,8 @@ class TestDdpmScheduler : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void goldenTrajectory_data() {
-    QTest::addColumn<QString>("run");
-    const auto runs = test::scheduler_golden_runs(SchedulerKind::DDPM);
-    if (runs.empty()) QTest::newRow("golden-missing") << QString();
-    for (const auto& run : runs) QTest::newRow(run.c_str()) << QString::fromStdString(run);
-  }
-  void goldenTrajectory() {
-    QFETCH(QString, run);
-    LS_REQUIRE_FILE(test::scheduler_golden_json_path());
-    LS_REQUIRE_FILE(test::scheduler_golden_tensors_path());
-    if (run.isEmpty()) QSKIP("golden.json has no run of this scheduler");
-    const auto r = test::replay_scheduler_golden(run.toStdString(), kGoldenTolerance);
-    QCOMPARE(r.timesteps, r.expected_timesteps);
-    qInfo("%s: max abs error %.3g (%.2g ulps; worst at step %lld), final %.3g", qPrintable(run), r.max_abs_error,
-          r.max_ulp_error, static_cast<long long>(r.worst_step), r.final_abs_error);
-    QVERIFY2(r.within_tolerance, qPrintable(QString("max abs error %1").arg(r.max_abs_error)));
-  }
+  void goldenTrajectory_data() { test::add_scheduler_golden_rows(SchedulerKind::DDPM); }
+  void goldenTrajectory() { test::check_scheduler_golden(); }
 
   void timestepsFollowSpacing_data() {
     QTest::addColumn<int>("spacing");
@@ -76,7 +42,7 @@ class TestDdpmScheduler : public QObject {
     QFETCH(int, steps);
     QFETCH(int, offset);
     QFETCH(std::vector<int64_t>, expected);
-    SchedulerConfig c = plain_config();
+    SchedulerConfig c = test::plain_scheduler_config(SchedulerKind::DDPM);
     c.timestep_spacing = static_cast<TimestepSpacing>(spacing);
     c.steps_offset = offset;
     DDPMScheduler s(c);
@@ -96,7 +62,7 @@ class TestDdpmScheduler : public QObject {
   }
   void exactModelOutputRecoversX0() {
     QFETCH(int, prediction);
-    DDPMScheduler s(plain_config(static_cast<PredictionType>(prediction)));
+    DDPMScheduler s(test::plain_scheduler_config(SchedulerKind::DDPM, static_cast<PredictionType>(prediction)));
     s.set_timesteps(50);
     torch::manual_seed(3);
     const torch::Tensor x0 = torch::randn({3, 4, 8, 8}), eps = torch::randn({3, 4, 8, 8});
@@ -114,7 +80,7 @@ class TestDdpmScheduler : public QObject {
   // The reverse step preserves the forward marginals: for x_t ~ q(x_t | x0) and the exact ε, the sample after
   // the step is distributed as q(x_prev | x0) = N(sqrt(ᾱ_prev)·x0, 1 − ᾱ_prev).
   void stepPreservesForwardMarginals() {
-    DDPMScheduler s(plain_config());
+    DDPMScheduler s(test::plain_scheduler_config(SchedulerKind::DDPM));
     s.set_timesteps(20);
     auto gen = at::detail::createCPUGenerator(11);
     const int64_t n = 200000;
@@ -130,7 +96,7 @@ class TestDdpmScheduler : public QObject {
   }
 
   void alphasCumprodMatchTheLinearSchedule() {
-    DDPMScheduler s(plain_config());
+    DDPMScheduler s(test::plain_scheduler_config(SchedulerKind::DDPM));
     const torch::Tensor ac = s.alphas_cumprod();
     QCOMPARE(ac.numel(), int64_t(1000));
     QCOMPARE(ac.scalar_type(), torch::kFloat);
@@ -141,7 +107,7 @@ class TestDdpmScheduler : public QObject {
   }
 
   void noiseSources() {
-    DDPMScheduler s(plain_config());
+    DDPMScheduler s(test::plain_scheduler_config(SchedulerKind::DDPM));
     s.set_timesteps(10);
     torch::manual_seed(5);
     const torch::Tensor x = torch::randn({2, 4, 4, 4}), eps = torch::randn({2, 4, 4, 4});
@@ -166,7 +132,7 @@ class TestDdpmScheduler : public QObject {
   }
 
   void keepsTheSampleDtype() {
-    DDPMScheduler s(plain_config());
+    DDPMScheduler s(test::plain_scheduler_config(SchedulerKind::DDPM));
     s.set_timesteps(10);
     torch::manual_seed(6);
     const torch::Tensor x = torch::randn({2, 4, 4, 4}), eps = torch::randn({2, 4, 4, 4});
@@ -179,7 +145,7 @@ class TestDdpmScheduler : public QObject {
   }
 
   void clipSampleClampsX0() {
-    SchedulerConfig c = plain_config();
+    SchedulerConfig c = test::plain_scheduler_config(SchedulerKind::DDPM);
     c.clip_sample = true;
     c.clip_sample_range = 0.5;
     DDPMScheduler s(c);
@@ -197,19 +163,19 @@ class TestDdpmScheduler : public QObject {
   }
   void argumentErrors() {
     QFETCH(int, steps);
-    DDPMScheduler s(plain_config());
-    const std::string message = error_of([&] { s.set_timesteps(steps); });
+    DDPMScheduler s(test::plain_scheduler_config(SchedulerKind::DDPM));
+    const std::string message = test::error_of([&] { s.set_timesteps(steps); });
     QVERIFY2(message.find("num_inference_steps") != std::string::npos, message.c_str());
     QVERIFY2(message.find(std::to_string(steps)) != std::string::npos, message.c_str());
   }
   void stepErrors() {
-    DDPMScheduler s(plain_config());
+    DDPMScheduler s(test::plain_scheduler_config(SchedulerKind::DDPM));
     const torch::Tensor x = torch::zeros({1, 4, 2, 2});
-    QVERIFY(error_of([&] { s.step(x, 10, x); }).find("set_timesteps") != std::string::npos);
+    QVERIFY(test::error_of([&] { s.step(x, 10, x); }).find("set_timesteps") != std::string::npos);
     s.set_timesteps(10);
-    QVERIFY(error_of([&] { s.step(x, 1000, x); }).find("timestep 1000") != std::string::npos);
-    QVERIFY(error_of([&] { s.step(torch::zeros({1, 4, 2, 3}), 10, x); }).find("does not match") != std::string::npos);
-    QVERIFY(error_of([&] { s.step(x, 10, x, torch::zeros({2})); }).find("noise") != std::string::npos);
+    QVERIFY(test::error_of([&] { s.step(x, 1000, x); }).find("timestep 1000") != std::string::npos);
+    QVERIFY(test::error_of([&] { s.step(torch::zeros({1, 4, 2, 3}), 10, x); }).find("does not match") != std::string::npos);
+    QVERIFY(test::error_of([&] { s.step(x, 10, x, torch::zeros({2})); }).find("noise") != std::string::npos);
   }
 };
 

@@ -12,7 +12,6 @@ using namespace lorastudio;
 
 namespace {
 
-constexpr double kGoldenTolerance = 1e-4;  // golden.json: "max abs 1e-4"
 // The DPM-Solver++ trajectories grow to |x| ≈ 1400, where a float32 ulp is 1.2e-4: 1e-4 absolute means bit
 // equality there. diffusers computes the solver's coefficients with PyTorch's CPU kernels, whose sqrt, exp
 // and log are not always correctly rounded; the scheduler therefore computes them with LibTorch's kernels
@@ -21,22 +20,6 @@ constexpr double kGoldenTolerance = 1e-4;  // golden.json: "max abs 1e-4"
 // growing trajectory carries to ~5 ulps: there, values may differ by up to 6 ulps of the step's largest
 // |value| where that exceeds 1e-4. (DDPM and DDIM match bit for bit with both.)
 constexpr double kGoldenUlps = TORCH_VERSION_MAJOR >= 2 ? 0 : 6;
-
-SchedulerConfig plain_config(PredictionType prediction = PredictionType::Epsilon) {
-  SchedulerConfig c = scheduler_defaults(SchedulerKind::DPMSolverMultistep);
-  c.prediction_type = prediction;
-  return c;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A model that is exact for one (x0, ε) pair: whatever x_t it gets, it answers as if x_t = add_noise(x0, ε, t).
 torch::Tensor exact_output(const Scheduler& s, PredictionType prediction, const torch::Tensor& x0,
@@ -55,23 +38,8 @@ class TestDpmSolverScheduler : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void goldenTrajectory_data() {
-    QTest::addColumn<QString>("run");
-    const auto runs = test::scheduler_golden_runs(SchedulerKind::DPMSolverMultistep);
-    if (runs.empty()) QTest::newRow("golden-missing") << QString();
-    for (const auto& run : runs) QTest::newRow(run.c_str()) << QString::fromStdString(run);
-  }
-  void goldenTrajectory() {
-    QFETCH(QString, run);
-    LS_REQUIRE_FILE(test::scheduler_golden_json_path());
-    LS_REQUIRE_FILE(test::scheduler_golden_tensors_path());
-    if (run.isEmpty()) QSKIP("golden.json has no run of this scheduler");
-    const auto r = test::replay_scheduler_golden(run.toStdString(), kGoldenTolerance, kGoldenUlps);
-    QCOMPARE(r.timesteps, r.expected_timesteps);
-    qInfo("%s: max abs error %.3g (%.2g ulps; worst at step %lld), final %.3g", qPrintable(run), r.max_abs_error,
-          r.max_ulp_error, static_cast<long long>(r.worst_step), r.final_abs_error);
-    QVERIFY2(r.within_tolerance, qPrintable(QString("max abs error %1 (%2 ulps)").arg(r.max_abs_error).arg(r.max_ulp_error)));
-  }
+  void goldenTrajectory_data() { test::add_scheduler_golden_rows(SchedulerKind::DPMSolverMultistep); }
+  void goldenTrajectory() { test::check_scheduler_golden(kGoldenUlps); }
 
   // With a constant data prediction both the first- and the second-order updates are exact: every step lands
   // on add_noise(x0, ε, next t) and the last (σ = 0) on x0.
@@ -88,7 +56,7 @@ class TestDpmSolverScheduler : public QObject {
     QFETCH(int, prediction);
     QFETCH(int, steps);
     QFETCH(int, solver);
-    SchedulerConfig c = plain_config(static_cast<PredictionType>(prediction));
+    SchedulerConfig c = test::plain_scheduler_config(SchedulerKind::DPMSolverMultistep, static_cast<PredictionType>(prediction));
     c.solver_type = static_cast<DpmSolverType>(solver);
     DPMSolverMultistepScheduler s(c);
     s.set_timesteps(steps);
@@ -108,13 +76,13 @@ class TestDpmSolverScheduler : public QObject {
   }
 
   void sigmas() {
-    DPMSolverMultistepScheduler s(plain_config());
+    DPMSolverMultistepScheduler s(test::plain_scheduler_config(SchedulerKind::DPMSolverMultistep));
     s.set_timesteps(10);
     QCOMPARE(s.sigmas().size(), size_t(11));
     QCOMPARE(s.sigmas().back(), 0.0);
     const double ac = s.noise_schedule().alpha_cumprod(s.timesteps()[0]);
     QVERIFY(std::abs(s.sigmas()[0] - std::sqrt((1 - ac) / ac)) < 1e-5 * s.sigmas()[0]);
-    SchedulerConfig c = plain_config();
+    SchedulerConfig c = test::plain_scheduler_config(SchedulerKind::DPMSolverMultistep);
     c.final_sigmas_type = FinalSigmasType::SigmaMin;
     DPMSolverMultistepScheduler m(c);
     m.set_timesteps(10);
@@ -125,7 +93,7 @@ class TestDpmSolverScheduler : public QObject {
   // The solver remembers the previous x0 prediction: reset_state / set_timesteps start over, clone() copies
   // the state, stepping past the end is an error.
   void multistepState() {
-    DPMSolverMultistepScheduler s(plain_config());
+    DPMSolverMultistepScheduler s(test::plain_scheduler_config(SchedulerKind::DPMSolverMultistep));
     s.set_timesteps(6);
     torch::manual_seed(9);
     const torch::Tensor W = torch::randn({4, 4}) * 0.3, x_T = torch::randn({1, 4, 4, 4});
@@ -137,7 +105,7 @@ class TestDpmSolverScheduler : public QObject {
       return x;
     };
     const torch::Tensor first = run(s, x_T, 0);
-    QVERIFY(error_of([&] { s.step(x_T, s.timesteps().back(), x_T); }).find("set_timesteps") != std::string::npos);
+    QVERIFY(test::error_of([&] { s.step(x_T, s.timesteps().back(), x_T); }).find("set_timesteps") != std::string::npos);
     s.reset_state();
     QCOMPARE(s.step_index(), int64_t(-1));
     QVERIFY(torch::equal(run(s, x_T, 0), first));
@@ -154,8 +122,8 @@ class TestDpmSolverScheduler : public QObject {
   }
 
   void keepsTheSampleDtype() {
-    DPMSolverMultistepScheduler s(plain_config());
-    DPMSolverMultistepScheduler r(plain_config());
+    DPMSolverMultistepScheduler s(test::plain_scheduler_config(SchedulerKind::DPMSolverMultistep));
+    DPMSolverMultistepScheduler r(test::plain_scheduler_config(SchedulerKind::DPMSolverMultistep));
     s.set_timesteps(5);
     r.set_timesteps(5);
     torch::manual_seed(10);
@@ -181,7 +149,7 @@ class TestDpmSolverScheduler : public QObject {
     QCOMPARE(c.lower_order_final, false);
     QCOMPARE(c.final_sigmas_type, FinalSigmasType::SigmaMin);
     const auto reject = [](const char* text) {
-      return error_of([&] {
+      return test::error_of([&] {
         scheduler_config_from_json(nlohmann::json::parse(text), SchedulerKind::DPMSolverMultistep);
       });
     };
@@ -199,8 +167,8 @@ class TestDpmSolverScheduler : public QObject {
   }
   void argumentErrors() {
     QFETCH(int, steps);
-    DPMSolverMultistepScheduler s(plain_config());
-    const std::string message = error_of([&] { s.set_timesteps(steps); });
+    DPMSolverMultistepScheduler s(test::plain_scheduler_config(SchedulerKind::DPMSolverMultistep));
+    const std::string message = test::error_of([&] { s.set_timesteps(steps); });
     QVERIFY2(message.find("num_inference_steps") != std::string::npos, message.c_str());
     QVERIFY2(message.find(std::to_string(steps)) != std::string::npos, message.c_str());
   }

@@ -141,34 +141,58 @@ class TestGeneratorSynthetic : public QObject {
     QCOMPARE(seen, 5);
   }
 
+  // Interrupted twice (once per stage) and resumed, training ends with exactly the weights of the
+  // uninterrupted run, which itself is reproducible with its seed (CPU).
   void resume_continues_an_interrupted_run() {
     Zoo zoo = Zoo::open(zoo_dir_);
     GeneratorConfig c = small_config();
     c.train.ae_steps = 60;
     c.train.diffusion_steps = 60;
     c.train.checkpoint_every = 25;
-    const std::string dir = tmp_.path().toStdString() + "/resumed";
-    int64_t last = 0;
+    c.train.device = "cpu";
+    const std::string root = tmp_.path().toStdString();
+    const std::string dir = root + "/resumed";
     TrainResult first = train_generator(zoo, c, dir, false, [&](const TrainProgress& p) {
-      last = p.step;
-      return !(p.stage == "diffusion" && p.step >= 30);
+      return !(p.stage == "autoencoder" && p.step >= 30);
     }, 10);
     QVERIFY(first.cancelled);
     QVERIFY_THROWS_EXCEPTION(Error, train_generator(zoo, c, dir, false, {}, 10));  // must say --resume
-    int64_t first_step = -1;
-    std::string first_stage;
+    std::vector<std::pair<std::string, int64_t>> resumed_at;
     TrainResult second = train_generator(zoo, c, dir, true, [&](const TrainProgress& p) {
-      if (first_step < 0) {
-        first_step = p.step;
-        first_stage = p.stage;
-      }
+      resumed_at.emplace_back(p.stage, p.step);
+      return !(p.stage == "diffusion" && p.step >= 30);
+    }, 10);
+    QVERIFY(second.resumed && second.cancelled);
+    QCOMPARE(resumed_at.front(), (std::pair<std::string, int64_t>("autoencoder", 40)));  // after step 30
+    std::string third_stage;
+    int64_t third_step = -1;
+    TrainResult third = train_generator(zoo, c, dir, true, [&](const TrainProgress& p) {
+      if (third_step < 0) third_stage = p.stage, third_step = p.step;
       return true;
     }, 10);
-    QCOMPARE(first_stage, std::string("diffusion"));
-    QVERIFY(second.resumed && !second.cancelled);
-    QCOMPARE(first_step, int64_t(40));  // continued after step 30, where the cancel saved the state
-    ConditionalGenerator g = ConditionalGenerator::load(dir);
-    QCOMPARE(g.layout.dim(), zoo.dim());
+    QVERIFY(third.resumed && !third.cancelled);
+    QCOMPARE(third_stage, std::string("diffusion"));
+    QCOMPARE(third_step, int64_t(40));
+
+    QVERIFY(!train_generator(zoo, c, root + "/straight", false, {}, 10).cancelled);
+    QVERIFY(!train_generator(zoo, c, root + "/straight_again", false, {}, 10).cancelled);
+    const ConditionalGenerator resumed = ConditionalGenerator::load(dir);
+    const ConditionalGenerator straight = ConditionalGenerator::load(root + "/straight");
+    const ConditionalGenerator again = ConditionalGenerator::load(root + "/straight_again");
+    QCOMPARE(resumed.layout.dim(), zoo.dim());
+    for (const ConditionalGenerator* other : {&straight, &again}) {
+      QCOMPARE(resumed.latent_scale, other->latent_scale);
+      const std::vector<std::pair<const torch::nn::Module*, const torch::nn::Module*>> modules = {
+          {resumed.autoencoder.get(), other->autoencoder.get()},
+          {resumed.denoiser.get(), other->denoiser.get()},
+          {resumed.condition_encoder.get(), other->condition_encoder.get()}};
+      for (const auto& [a, b] : modules) {
+        const auto pa = a->named_parameters(), pb = b->named_parameters();
+        QCOMPARE(pa.size(), pb.size());
+        for (const auto& item : pa)
+          QVERIFY2(torch::equal(item.value(), pb[item.key()]), item.key().c_str());  // bit for bit
+      }
+    }
   }
 
   void loading_validates_the_bundle() {

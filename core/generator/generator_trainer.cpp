@@ -147,8 +147,15 @@ TrainResult train_generator(const Zoo& zoo, const GeneratorConfig& config_in, co
     throw FileError(out_dir, "holds an unfinished training run; pass --resume to continue it or remove the directory");
   }
 
+  // Randomness is a function of (seed, stage, step) alone: the initial weights come from the seed, and every
+  // step reseeds (batch, noise, timesteps, condition dropout). A run resumed from any checkpoint therefore
+  // continues exactly as the uninterrupted run would have (on the CPU, where kernels are deterministic).
+  torch::manual_seed(tc.seed);
+  const auto seed_step = [&tc](int64_t stage, int64_t step) {
+    torch::manual_seed(tc.seed * 1000003ULL + static_cast<uint64_t>(stage) * 10000019ULL + static_cast<uint64_t>(step));
+  };
+
   // Data: every task's checkpoints, normalised.
-  torch::manual_seed(tc.seed + static_cast<uint64_t>(st.step) + (st.stage == "diffusion" ? 1000003 : 0));
   ParameterNormalizer normalizer(config_in.normalization);
   normalizer.fit(zoo);
   std::vector<torch::Tensor> rows;
@@ -184,6 +191,7 @@ TrainResult train_generator(const Zoo& zoo, const GeneratorConfig& config_in, co
       write_state(state, st, config.to_json());
     };
     for (int64_t step = st.step; step < tc.ae_steps; ++step) {
+      seed_step(1, step);
       const double lr = scheduled_lr(tc.ae_lr, step, tc.ae_steps, tc.warmup_steps);
       set_lr(opt, lr);
       torch::Tensor x = data.index_select(0, pick(std::min(tc.ae_batch, n)));
@@ -272,6 +280,7 @@ TrainResult train_generator(const Zoo& zoo, const GeneratorConfig& config_in, co
   };
   const auto opts_long = torch::TensorOptions().dtype(torch::kLong).device(device);
   for (int64_t step = st.step; step < tc.diffusion_steps; ++step) {
+    seed_step(2, step);
     const double lr = scheduled_lr(tc.lr, step, tc.diffusion_steps, tc.warmup_steps);
     set_lr(opt, lr);
     const torch::Tensor idx = pick(std::min(tc.batch, n));

@@ -2,6 +2,7 @@
 // The scheduler goldens (shared/golden/schedulers): trajectories of diffusers' DDPM, DDIM and DPM-Solver++
 // schedulers driven by a fake linear model, and the replay of one run with our schedulers.
 // Header-only, shared by test_ddpm_scheduler, test_ddim_scheduler and test_dpm_solver_scheduler.
+#include <QtTest/QtTest>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "core/diffusion/scheduler.h"
 #include "core/io/safetensors_reader.h"
+#include "core/util/error.h"
 #include "tests/support/test_paths.h"
 
 namespace lorastudio::test {
@@ -112,6 +114,50 @@ inline SchedulerGoldenReplay replay_scheduler_golden(const std::string& run, dou
   }
   if (n < trajectory.size(0)) r.max_abs_error = INFINITY, r.within_tolerance = false;  // too few timesteps
   return r;
+}
+
+// The shared scaffolding of the three scheduler test classes.
+
+constexpr double kSchedulerGoldenTolerance = 1e-4;  // golden.json: "max abs 1e-4"
+
+// The kind's defaults with clip_sample off and the given prediction type.
+inline SchedulerConfig plain_scheduler_config(SchedulerKind kind, PredictionType prediction = PredictionType::Epsilon) {
+  SchedulerConfig c = scheduler_defaults(kind);
+  c.clip_sample = false;
+  c.prediction_type = prediction;
+  return c;
+}
+
+// The message of the Error that f throws ("" when it throws none).
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// goldenTrajectory_data(): one row "run" per golden run of the kind (a placeholder row when there is none).
+inline void add_scheduler_golden_rows(SchedulerKind kind) {
+  QTest::addColumn<QString>("run");
+  const auto runs = scheduler_golden_runs(kind);
+  if (runs.empty()) QTest::newRow("golden-missing") << QString();
+  for (const auto& run : runs) QTest::newRow(run.c_str()) << QString::fromStdString(run);
+}
+
+// goldenTrajectory(): replays the row's run and checks timesteps and trajectory (the test's last statement).
+inline void check_scheduler_golden(double ulp_tolerance = 0) {
+  QFETCH(QString, run);
+  LS_REQUIRE_FILE(scheduler_golden_json_path());
+  LS_REQUIRE_FILE(scheduler_golden_tensors_path());
+  if (run.isEmpty()) QSKIP("golden.json has no run of this scheduler");
+  const auto r = replay_scheduler_golden(run.toStdString(), kSchedulerGoldenTolerance, ulp_tolerance);
+  QCOMPARE(r.timesteps, r.expected_timesteps);
+  qInfo("%s: max abs error %.3g (%.2g ulps; worst at step %lld), final %.3g", qPrintable(run), r.max_abs_error,
+        r.max_ulp_error, static_cast<long long>(r.worst_step), r.final_abs_error);
+  QVERIFY2(r.within_tolerance, qPrintable(QString("max abs error %1 (%2 ulps)").arg(r.max_abs_error).arg(r.max_ulp_error)));
 }
 
 }  // namespace lorastudio::test
