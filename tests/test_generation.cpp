@@ -213,6 +213,29 @@ class TestGeneration : public QObject {
     QVERIFY(!torch::allclose(graph99, first.params));
   }
 
+  // Each guidance value is its own graph; only the most recently used kMaxGraphs are kept.
+  void cuda_graphs_are_bounded() {
+    if (!torch::cuda::is_available()) QSKIP("needs a CUDA device");
+    if (!CudaGraphRunner::supported()) QSKIP("built without CUDA graph support");
+    ConditionalGenerator g = tiny_generator();
+    g.to(torch::kCUDA);
+    GenerateOptions o = options("ddim", 3, 4);
+    const int kinds = static_cast<int>(CudaGraphRunner::kMaxGraphs) + 1;
+    for (int i = 0; i < kinds; ++i) {
+      o.guidance = 1.0 + i;
+      QVERIFY(generate_adapters(g, text_condition("warm red strokes"), o).whole_graph);
+    }
+    QCOMPARE(g.graphs->captures(), kinds);
+    QCOMPARE(g.graphs->size(), CudaGraphRunner::kMaxGraphs);
+    o.guidance = 1.0 + kinds - 1;  // the most recent: still kept
+    generate_adapters(g, text_condition("warm red strokes"), o);
+    QCOMPARE(g.graphs->captures(), kinds);
+    o.guidance = 1.0;  // the oldest: evicted, captured again
+    QVERIFY(generate_adapters(g, text_condition("warm red strokes"), o).whole_graph);
+    QCOMPARE(g.graphs->captures(), kinds + 1);
+    QCOMPARE(g.graphs->size(), CudaGraphRunner::kMaxGraphs);
+  }
+
   void bf16_autocast_keeps_float32_weights() {
     if (!torch::cuda::is_available()) QSKIP("needs a CUDA device");
     ConditionalGenerator g = tiny_generator();

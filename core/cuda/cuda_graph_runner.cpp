@@ -17,6 +17,7 @@ struct CudaGraphRunner::Entry {
   at::cuda::CUDAGraph graph;
   std::vector<torch::Tensor> inputs, outputs;
   bool failed = false;
+  uint64_t last_used = 0;
 };
 
 namespace {
@@ -51,10 +52,18 @@ bool CudaGraphRunner::supported() {
 void CudaGraphRunner::clear() { entries_.clear(); }
 
 std::vector<torch::Tensor> CudaGraphRunner::run(const std::string& key, const Fn& fn,
-                                                const std::vector<torch::Tensor>& inputs) {
+                                                const std::vector<torch::Tensor>& inputs, bool* from_graph) {
+  if (from_graph) *from_graph = false;
 #ifdef LORASTUDIO_HAVE_CUDA_KERNELS
   if (!all_cuda(inputs)) return fn(inputs);
-  auto& slot = entries_[signature(key, inputs)];
+  const std::string sig = signature(key, inputs);
+  if (!entries_.count(sig) && entries_.size() >= kMaxGraphs) {
+    auto oldest = entries_.begin();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it)
+      if (it->second->last_used < oldest->second->last_used) oldest = it;
+    entries_.erase(oldest);
+  }
+  auto& slot = entries_[sig];
   if (!slot) {
     auto e = std::make_shared<Entry>();
     for (const auto& t : inputs) e->inputs.push_back(t.clone());
@@ -81,11 +90,13 @@ std::vector<torch::Tensor> CudaGraphRunner::run(const std::string& key, const Fn
     at::autocast::set_autocast_cache_enabled(cache);
     slot = e;
   }
+  slot->last_used = ++clock_;
   if (slot->failed) return fn(inputs);
   for (size_t i = 0; i < inputs.size(); ++i) slot->inputs[i].copy_(inputs[i]);
   slot->graph.replay();
   std::vector<torch::Tensor> out;
   for (const auto& t : slot->outputs) out.push_back(t.clone());
+  if (from_graph) *from_graph = true;
   return out;
 #else
   (void)key;

@@ -28,6 +28,7 @@ ConditionalGenerator::ConditionalGenerator(GeneratorConfig c, ZooLayout l, Param
 
 void ConditionalGenerator::to(torch::Device device) {
   graphs->clear();
+  decode_tensors.clear();
   autoencoder->to(device);
   denoiser->to(device);
   condition_encoder->to(device);

@@ -11,6 +11,7 @@
 //   condition_encoder.safetensors  condition encoder weights (when it has any)
 //   training_log.jsonl          one JSON line per logged training step
 // Loading validates all of it, with errors naming the file and the problem.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ class ConditionalGenerator {
   std::shared_ptr<ConditionEncoderImpl> condition_encoder;
   // Captured CUDA graphs of the denoiser for sampling (cleared by to(); see cuda_graph_runner.h).
   std::shared_ptr<CudaGraphRunner> graphs = std::make_shared<CudaGraphRunner>();
+  // Per task, the tensors decoding needs (statistics, balance scales) on the device, made on first use by
+  // generation so repeated generations do not rebuild and upload them (cleared by to()).
+  std::map<std::string, std::vector<torch::Tensor>> decode_tensors;
 
   void to(torch::Device device);
   torch::Device device() const;

@@ -17,13 +17,15 @@ struct DecodePlan {
   torch::Tensor unbalance;  // [D] float64 1/scale per coordinate; undefined for the identity balance
 };
 
-DecodePlan make_decode_plan(const ConditionalGenerator& g, const std::string& task, torch::Device device) {
-  DecodePlan p;
-  p.mean = g.normalizer.mean(task).to(device, torch::kFloat);
-  p.std = g.normalizer.stddev(task).to(device, torch::kFloat);
-  const torch::Tensor scales = g.layout.unbalance_scales();
-  if (scales.defined()) p.unbalance = scales.to(device);
-  return p;
+// Built once per task and device, then kept in the generator.
+DecodePlan decode_plan(ConditionalGenerator& g, const std::string& task, torch::Device device) {
+  std::vector<torch::Tensor>& cached = g.decode_tensors[task];
+  if (cached.empty() || cached[0].device() != device) {
+    const torch::Tensor scales = g.layout.unbalance_scales();
+    cached = {g.normalizer.mean(task).to(device, torch::kFloat), g.normalizer.stddev(task).to(device, torch::kFloat),
+              scales.defined() ? scales.to(device) : torch::Tensor()};
+  }
+  return {cached[0], cached[1], cached[2]};
 }
 
 // Latent [N, C, L] -> denormalised flat parameters [N, D] (the zoo's space), float32 on the latent's device.
@@ -50,9 +52,10 @@ bool deterministic_sampler(const GenerateOptions& o) {
   return o.sampler == "dpmpp" || (o.sampler == "ddim" && o.eta == 0.0);
 }
 
-std::string pipeline_key(const GenerateOptions& o, const std::string& task) {
+// What the whole-generation graph bakes in beyond its inputs (the task's statistics are inputs).
+std::string pipeline_key(const GenerateOptions& o) {
   std::ostringstream s;
-  s << "pipeline|" << o.sampler << '|' << o.steps << '|' << o.guidance << '|' << o.eta << '|' << task;
+  s << "pipeline|" << o.sampler << '|' << o.steps << '|' << o.guidance << '|' << o.eta;
   return s.str();
 }
 
@@ -79,7 +82,7 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
                     : "generate: no normalisation statistics for task \"" + out.task + "\"");
   const torch::Device device = g.device();
   const int64_t n = o.count;
-  const DecodePlan plan = make_decode_plan(g, out.task, device);
+  const DecodePlan plan = decode_plan(g, out.task, device);
   const torch::Tensor features = g.condition_encoder->encode({condition}).to(device);
   const torch::Tensor uncond = g.denoiser->null_condition().unsqueeze(0).expand({n, features.size(1)});
   torch::Generator gen = torch::make_generator<at::CPUGeneratorImpl>(o.seed);
@@ -111,8 +114,7 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
     };
     std::vector<torch::Tensor> inputs{x_T, features, plan.mean, plan.std};
     if (plan.unbalance.defined()) inputs.push_back(plan.unbalance);
-    device_outputs = g.graphs->run(pipeline_key(o, out.task), pipeline, inputs);
-    out.whole_graph = g.graphs->failures() == 0;
+    device_outputs = g.graphs->run(pipeline_key(o), pipeline, inputs, &out.whole_graph);
     synchronize(device);
     out.sample_seconds = elapsed();
   } else {

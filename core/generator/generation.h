@@ -51,8 +51,8 @@ struct GeneratedAdapters {
 };
 
 // On a CUDA device with cuda_graphs, a deterministic sampler (DDIM with eta 0, DPM-Solver++) and no step
-// callback run as one CUDA graph, captured on first use per (sampler, steps, guidance, eta, task, N) and
-// kept in the generator; otherwise each denoiser call replays a per-step graph.
+// callback run as one CUDA graph, captured on first use per (sampler, steps, guidance, eta, N) and kept in
+// the generator (the most recently used few); otherwise each denoiser call replays a per-step graph.
 GeneratedAdapters generate_adapters(ConditionalGenerator& generator, const ConditionInput& condition,
                                     const GenerateOptions& options, const GenerationCallback& on_step = {});
 
