@@ -109,7 +109,8 @@ class TestCliGenerate : public QObject {
     // Memorisation report: every candidate, nearest checkpoints, the task's own spread.
     const nlohmann::json& mem = report.at("memorization");
     QCOMPARE(mem["candidates"].size(), size_t(kCount));
-    QVERIFY(mem["spread"]["median"].get<double>() > 0);
+    QVERIFY(mem["scales"]["within_task"]["median"].get<double>() > 0);
+    QCOMPARE(mem["copy_scale"].get<std::string>(), std::string("within-task spread"));
     qInfo("nearest own task %.0f%%, copies %d", 100 * mem["own_task_fraction"].get<double>(), mem["copies"].get<int>());
     QVERIFY2(mem["own_task_fraction"].get<double>() >= 5.0 / 6.0, mem.dump().c_str());  // the image steers
     for (const auto& c : mem["candidates"]) QVERIFY(c["nearest_own"].get<double>() >= c["nearest_any"].get<double>());

@@ -1,6 +1,8 @@
 #include "app/cli/arg_parser.h"
 
 #include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -150,20 +152,40 @@ bool ArgParser::has(const std::string& name) const {
   return it != given_.end() && it->second;
 }
 
-double ArgParser::get_double(const std::string& name) const {
+double ArgParser::get_double(const std::string& name, double lo, double hi) const {
   const std::string& v = get(name);
   char* end = nullptr;
-  double d = std::strtod(v.c_str(), &end);
+  errno = 0;
+  const double d = std::strtod(v.c_str(), &end);
   if (v.empty() || *end) throw UsageError(name + ": '" + v + "' is not a number");
+  if (!std::isfinite(d) || errno == ERANGE) throw UsageError(name + ": '" + v + "' is not a finite number");
+  if (d < lo || d > hi) {
+    std::ostringstream range;
+    range << lo << " to " << hi;
+    throw UsageError(name + ": " + v + " is out of range (" + range.str() + ")");
+  }
   return d;
 }
 
-long long ArgParser::get_int(const std::string& name) const {
+long long ArgParser::get_int(const std::string& name, long long lo, long long hi) const {
   const std::string& v = get(name);
   char* end = nullptr;
-  long long d = std::strtoll(v.c_str(), &end, 10);
+  errno = 0;
+  const long long d = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end) throw UsageError(name + ": '" + v + "' is not an integer");
+  const std::string range = std::to_string(lo) + " to " + std::to_string(hi);
+  if (errno == ERANGE || d < lo || d > hi) throw UsageError(name + ": " + v + " is out of range (" + range + ")");
   return d;
+}
+
+const std::string& ArgParser::get_choice(const std::string& name, const std::vector<std::string>& choices) const {
+  const std::string& v = get(name);
+  std::string list;
+  for (const auto& c : choices) {
+    if (c == v) return v;
+    list += (list.empty() ? "" : ", ") + c;
+  }
+  throw UsageError(name + ": '" + v + "' is not one of " + list);
 }
 
 }  // namespace lorastudio::cli

@@ -1,6 +1,7 @@
 #pragma once
 // A small command-line parser for the CLI's subcommands: positionals, --flags and --options VALUE,
 // a generated --help, and errors that say what was wrong.
+#include <climits>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -30,8 +31,12 @@ class ArgParser {
   const std::string& get(const std::string& name) const;  // positional or option value
   const std::vector<std::string>& list(const std::string& name) const;  // repeated positional or option
   bool has(const std::string& name) const;  // flag given / option given explicitly
-  double get_double(const std::string& name) const;
-  long long get_int(const std::string& name) const;
+  // Numbers are checked: not a number, not finite, out of [lo, hi] or beyond the type's range is a
+  // UsageError that names the option and the allowed range.
+  double get_double(const std::string& name, double lo = -1e300, double hi = 1e300) const;
+  long long get_int(const std::string& name, long long lo = LLONG_MIN, long long hi = LLONG_MAX) const;
+  // One of `choices`, else a UsageError listing them.
+  const std::string& get_choice(const std::string& name, const std::vector<std::string>& choices) const;
 
  private:
   struct Spec {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/arg_parser.h"
+#include "app/cli/device_option.h"
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
 #include "core/bench/generate_bench.h"
@@ -69,18 +70,15 @@ int run_lora_bench_command(int argc, char** argv) {
   if (!p.parse(argc, argv)) return 0;
 
   LoraBenchOptions options;
-  options.device = p.get("--device");
-  options.rank = p.get_int("--rank");
-  if (p.has("--repeats")) options.repeats = static_cast<int>(p.get_int("--repeats"));
-  if (p.has("--warmup")) options.warmup = static_cast<int>(p.get_int("--warmup"));
+  options.device = device_option(p).is_cuda() ? "cuda" : "cpu";
+  options.rank = p.get_int("--rank", 1, 4096);
+  if (p.has("--repeats")) options.repeats = static_cast<int>(p.get_int("--repeats", 1, 100000));
+  if (p.has("--warmup")) options.warmup = static_cast<int>(p.get_int("--warmup", 0, 100000));
   options.dtypes = split_list(p.get("--dtypes"));
   if (options.dtypes.empty()) throw UsageError("--dtypes: no dtype given");
   options.also_rank1 = !p.has("--no-rank1");
-  options.blocks = p.get_int("--blocks");
-  options.hidden = p.get_int("--hidden");
-  if (options.blocks < 1 || options.hidden < 1) throw UsageError("--blocks and --hidden must be positive");
-  if (options.rank < 1) throw UsageError("--rank must be at least 1");
-  if (p.has("--repeats") && options.repeats < 1) throw UsageError("--repeats must be at least 1");
+  options.blocks = p.get_int("--blocks", 1, 1000);
+  options.hidden = p.get_int("--hidden", 1, 65536);
   if (!p.has("--quiet")) options.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
 
   const nlohmann::json result = run_lora_bench(options);
@@ -107,11 +105,11 @@ int run_generate_bench_command(int argc, char** argv) {
       .option("--json", "FILE", "write the results as JSON to FILE");
   if (!p.parse(argc, argv)) return 0;
   GenerateBenchOptions o;
-  o.device = p.get("--device");
-  o.count = p.get_int("-n");
+  o.device = device_option(p).is_cuda() ? "cuda" : "cpu";
+  o.count = p.get_int("-n", 1, 4096);
   o.samplers = split_list(p.get("--samplers"));
-  if (p.has("--repeats")) o.repeats = static_cast<int>(p.get_int("--repeats"));
-  o.denoiser = p.get("--denoiser");
+  if (p.has("--repeats")) o.repeats = static_cast<int>(p.get_int("--repeats", 1, 100000));
+  o.denoiser = p.get_choice("--denoiser", {"unet", "transformer"});
   o.bf16 = !p.has("--fp32");
   o.cuda_graphs = !p.has("--no-graphs");
   if (!p.has("--quiet")) o.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };

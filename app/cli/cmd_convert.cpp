@@ -19,7 +19,7 @@ int run_convert(int argc, char** argv) {
       .option("--alpha", "A", "use this alpha for every module (for sources that store none)");
   if (!p.parse(argc, argv)) return 0;
   const AdapterFormat to = output_format(p.get("--to"), AdapterFormat::Peft);
-  LoadedAdapter loaded = load_adapter_for_cli(p.get("PATH"), p.has("--alpha") ? p.get_double("--alpha") : 0);
+  LoadedAdapter loaded = load_adapter_for_cli(p.get("PATH"), p.has("--alpha") ? p.get_double("--alpha", 1e-12, 1e12) : 0);
   SaveOptions options;
   options.component = p.get("--component");
   SaveResult r = save_adapter(loaded.adapter, to, p.get("-o"), options);

@@ -9,7 +9,9 @@
 #include "app/cli/cli_output.h"
 #include "app/cli/command_evaluator.h"
 #include "app/cli/commands.h"
+#include "app/cli/device_option.h"
 #include "app/cli/progress_bar.h"
+#include "app/cli/run_directory.h"
 #include "core/formats/adapter_io.h"
 #include "core/generator/autocast_guard.h"
 #include "core/generator/best_of_n.h"
@@ -26,20 +28,7 @@ namespace fs = std::filesystem;
 namespace lorastudio::cli {
 namespace {
 
-nlohmann::json report_json(const MemorizationReport& r) {
-  nlohmann::json cands = nlohmann::json::array();
-  for (const auto& c : r.candidates)
-    cands.push_back({{"nearest_own", c.nearest_own}, {"nearest_any", c.nearest_any}, {"nearest_task", c.nearest_task},
-                     {"nearest_index", c.nearest_index}, {"relative_to_spread", c.relative_to_spread},
-                     {"mean_module_cosine", c.mean_module_cosine}, {"min_module_cosine", c.min_module_cosine},
-                     {"is_copy", c.is_copy}});
-  return {{"task", r.task}, {"own_task_fraction", r.own_task_fraction}, {"copies", r.copies},
-          {"spread", {{"min", r.spread.min}, {"median", r.spread.median}, {"max", r.spread.max}}}, {"candidates", cands}};
-}
-
-}  // namespace
-
-int run_generate(int argc, char** argv) {
+ArgParser generate_parser() {
   ArgParser p("generate", "Generate N LoRA adapters for a condition with a trained generator; writes PEFT adapters\n"
                           "OUT/adapter_000, ... and OUT/report.json.");
   p.option("--generator", "GEN", "generator directory (see 'train')", "", true)
@@ -47,49 +36,132 @@ int run_generate(int argc, char** argv) {
       .repeated_option("--example", "TEXT", "a few-shot example of the task (repeatable)")
       .option("--image", "IMG", "style image")
       .option("--task", "NAME", "decode with this training task's statistics (default: the task whose text matches)")
-      .option("-n", "N", "number of adapters", "20")
+      .option("-n", "N", "number of adapters (1 to 4096)", "20")
       .option("--sampler", "ddpm|ddim|dpmpp", "sampler", "ddim")
-      .option("--steps", "S", "sampling steps", "25")
-      .option("--guidance", "G", "classifier-free guidance scale (1 = off)", "1.0")
-      .option("--seed", "SEED", "random seed", "0")
+      .option("--steps", "S", "sampling steps (1 to the training schedule's length)", "25")
+      .option("--guidance", "G", "classifier-free guidance scale, 0 to 50 (1 = off)", "1.0")
+      .option("--seed", "SEED", "random seed (0 to 2^63-1)", "0")
       .option("--device", "cpu|cuda", "where to sample", "cpu")
       .option("-o", "OUT", "output directory", "", true)
+      .flag("--replace", "OUT holds an earlier run's adapters: replace them (they are kept until the new ones are written)")
       .option("--trajectory", "FILE", "write every step's latent x_t and x0 prediction (safetensors)")
       .flag("--bf16", "bf16 autocast for the denoiser on CUDA (the decoder stays float32)")
-      .option("--zoo", "ZOO", "the training zoo: adds the memorisation report (nearest checkpoints, spread)")
+      .option("--zoo", "ZOO", "the training zoo: adds the memorisation report (nearest checkpoints, spread, diversity)")
       .option("--evaluate", "CMD", "best-of-N: score every adapter with this shell command; {adapter} becomes the\n"
                                    "adapter directory, {task} the task, {index} its index; the last line it prints\n"
                                    "is the score. The report lists all scores and the best")
       .flag("--lower-is-better", "with --evaluate: the lowest score is the best (e.g. a loss)");
-  if (!p.parse(argc, argv)) return 0;
-  if (p.has("--text") == p.has("--image")) throw UsageError("give exactly one of --text or --image");
-  if (p.has("--lower-is-better") && !p.has("--evaluate")) throw UsageError("--lower-is-better needs --evaluate");
-  ConditionalGenerator g = ConditionalGenerator::load(p.get("--generator"));
-  if (p.get("--device") == "cuda") g.to(torch::kCUDA);
+  return p;
+}
+
+GenerateOptions generate_options(const ArgParser& p) {
+  GenerateOptions o;
+  o.count = p.get_int("-n", 1, kMaxGenerateCount);
+  o.sampler = p.get_choice("--sampler", {"ddpm", "ddim", "dpmpp"});
+  o.steps = p.get_int("--steps", 1, 100000);
+  o.guidance = p.get_double("--guidance", 0.0, kMaxGuidance);
+  o.seed = static_cast<uint64_t>(p.get_int("--seed", 0, LLONG_MAX));
+  o.task = p.get("--task");
+  return o;
+}
+
+ConditionInput condition_input(const ArgParser& p, const ConditionalGenerator& g) {
   ConditionInput condition;
   condition.text = p.get("--text");
   condition.examples = p.list("--example");
   if (p.has("--image")) condition.image = load_rgb_image(p.get("--image"));
-  if (p.has("--task")) condition.task_index = g.task_index(p.get("--task"));
-  GenerateOptions o;
-  o.count = p.get_int("-n");
-  o.sampler = p.get("--sampler");
-  o.steps = p.get_int("--steps");
-  o.guidance = p.get_double("--guidance");
-  o.seed = static_cast<uint64_t>(p.get_int("--seed"));
-  o.task = p.get("--task");
-  watch_interrupts();
-  ProgressBar bar;
+  if (p.has("--task")) {
+    condition.task_index = g.task_index(p.get("--task"));
+    if (condition.task_index < 0) throw UsageError("--task: the generator has no task \"" + p.get("--task") + "\"");
+  }
+  return condition;
+}
+
+struct Trajectory {
   std::vector<torch::Tensor> xt, x0;
   std::vector<int64_t> timesteps;
+};
+
+nlohmann::json best_of_n_json(const ArgParser& p, const GeneratedAdapters& out, const RunDirectory& run,
+                              const nlohmann::json& files) {
+  const CommandEvaluator evaluator(p.get("--evaluate"), out.task);
+  const bool higher = !p.has("--lower-is-better");
+  ProgressBar scoring;
+  const BestOfN best = rank_candidates(
+      out.adapters,
+      [&](const LoraAdapter&, int i) { return evaluator.score(run.path(files[static_cast<size_t>(i)].get<std::string>()), i); },
+      higher, [&](int done, int total) {
+        scoring.update(done, total, "scoring");
+        return !interrupted();
+      });
+  scoring.finish();
+  nlohmann::json scores = nlohmann::json::array();
+  for (double v : best.scores) scores.push_back(std::isnan(v) ? nlohmann::json() : nlohmann::json(v));
+  return {{"evaluator", p.get("--evaluate")}, {"higher_is_better", higher}, {"scores", scores},
+          {"ranking", best.ranking()}, {"best", best.best}, {"cancelled", best.cancelled},
+          {"best_adapter", best.best >= 0 ? files[static_cast<size_t>(best.best)] : nlohmann::json()}};
+}
+
+// Writes the adapters into the run's staging folder; returns their names.
+nlohmann::json write_adapters(const ArgParser& p, GeneratedAdapters& out, const RunDirectory& run, const std::string& condition) {
+  nlohmann::json files = nlohmann::json::array();
+  for (size_t i = 0; i < out.adapters.size(); ++i) {
+    LoraAdapter& a = out.adapters[i];
+    a.provenance = {{"generator", fs::absolute(p.get("--generator")).string()}, {"condition", condition},
+                    {"seed", p.get("--seed")}, {"sampler", p.get("--sampler")}, {"steps", p.get("--steps")},
+                    {"guidance", p.get("--guidance")}, {"index", std::to_string(i)}};
+    char name[32];
+    std::snprintf(name, sizeof(name), "adapter_%03zu", i);
+    save_adapter(a, AdapterFormat::Peft, run.path(name));
+    files.push_back(name);
+  }
+  return files;
+}
+
+void print_summary(const nlohmann::json& report, const GeneratedAdapters& out, const std::string& dir, int replaced) {
+  std::cout << "wrote " << out.adapters.size() << " adapters to " << dir << " in " << format_double(out.seconds, 3)
+            << " s (task statistics: " << (out.task.empty() ? "pooled" : out.task) << ")"
+            << (replaced ? "; replaced " + std::to_string(replaced) + " outputs of an earlier run" : "") << "\n";
+  if (report.contains("memorization")) {
+    const auto& m = report["memorization"];
+    std::cout << "  nearest own-task checkpoint for " << format_double(100 * m["own_task_fraction"].get<double>(), 4)
+              << "% of them; copies: " << m["copies"].get<int64_t>() << " (by the " << m["copy_scale"].get<std::string>()
+              << ")";
+    if (m["diversity"]["ratio"].get<double>() > 0)
+      std::cout << "; spread " << format_double(m["diversity"]["ratio"].get<double>(), 3) << "× the checkpoints'";
+    std::cout << "\n";
+  }
+  if (report.contains("best_of_n") && report["best_of_n"]["best"].get<int>() >= 0) {
+    const auto& b = report["best_of_n"];
+    std::cout << "  best of " << b["scores"].size() << ": " << b["best_adapter"].get<std::string>() << " (score "
+              << format_double(b["scores"][b["best"].get<size_t>()].get<double>(), 6) << ")\n";
+  }
+}
+
+}  // namespace
+
+int run_generate(int argc, char** argv) {
+  ArgParser p = generate_parser();
+  if (!p.parse(argc, argv)) return 0;
+  if (p.has("--text") == p.has("--image")) throw UsageError("give exactly one of --text or --image");
+  if (p.has("--lower-is-better") && !p.has("--evaluate")) throw UsageError("--lower-is-better needs --evaluate");
+  const GenerateOptions o = generate_options(p);
+  const torch::Device device = device_option(p);
+  RunDirectory run(p.get("-o"), p.has("--replace"));  // refuses a directory of an earlier run before any work
+  ConditionalGenerator g = ConditionalGenerator::load(p.get("--generator"));
+  g.to(device);
+  const ConditionInput condition = condition_input(p, g);
+  watch_interrupts();
+  ProgressBar bar;
+  Trajectory trajectory;
   const bool keep = p.has("--trajectory");
   AutocastGuard bf16(p.has("--bf16") && g.device().is_cuda());
   GeneratedAdapters out = generate_adapters(g, condition, o, [&](const GenerationStep& s) {
     bar.update(s.index + 1, s.total, "t=" + std::to_string(s.timestep));
     if (keep) {
-      xt.push_back(s.x_t);
-      x0.push_back(s.x0_latent);
-      timesteps.push_back(s.timestep);
+      trajectory.xt.push_back(s.x_t);
+      trajectory.x0.push_back(s.x0_latent);
+      trajectory.timesteps.push_back(s.timestep);
     }
     return !interrupted();
   });
@@ -98,22 +170,8 @@ int run_generate(int argc, char** argv) {
     std::cerr << "cancelled; nothing written\n";
     return 130;
   }
-  const fs::path dir = p.get("-o");
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw FileError(dir.string(), "cannot create the output directory: " + ec.message());
   const std::string condition_text = p.has("--image") ? "image:" + p.get("--image") : condition.text;
-  nlohmann::json files = nlohmann::json::array();
-  for (size_t i = 0; i < out.adapters.size(); ++i) {
-    LoraAdapter& a = out.adapters[i];
-    a.provenance = {{"generator", fs::absolute(p.get("--generator")).string()}, {"condition", condition_text},
-                    {"seed", p.get("--seed")}, {"sampler", o.sampler}, {"steps", p.get("--steps")},
-                    {"guidance", p.get("--guidance")}, {"index", std::to_string(i)}};
-    char name[32];
-    std::snprintf(name, sizeof(name), "adapter_%03zu", i);
-    save_adapter(a, AdapterFormat::Peft, (dir / name).string());
-    files.push_back(name);
-  }
+  const nlohmann::json files = write_adapters(p, out, run, condition_text);
   nlohmann::json report = {{"generator", p.get("--generator")}, {"condition", condition_text},
                            {"examples", condition.examples}, {"task", out.task}, {"count", o.count},
                            {"sampler", o.sampler}, {"steps", o.steps}, {"guidance", o.guidance}, {"seed", o.seed},
@@ -122,41 +180,17 @@ int run_generate(int argc, char** argv) {
     if (out.task.empty())
       std::cerr << "note: no memorisation report: the condition matches no training task (name one with --task)\n";
     else
-      report["memorization"] = report_json(memorization_report(Zoo::open(p.get("--zoo")), out.task, out.params));
+      report["memorization"] = to_json(memorization_report(Zoo::open(p.get("--zoo")), out.task, out.params));
   }
-  if (p.has("--evaluate")) {
-    const CommandEvaluator evaluator(p.get("--evaluate"), out.task);
-    const bool higher = !p.has("--lower-is-better");
-    ProgressBar scoring;
-    const BestOfN best = rank_candidates(
-        out.adapters,
-        [&](const LoraAdapter&, int i) { return evaluator.score((dir / files[static_cast<size_t>(i)].get<std::string>()).string(), i); },
-        higher, [&](int done, int total) {
-          scoring.update(done, total, "scoring");
-          return !interrupted();
-        });
-    scoring.finish();
-    nlohmann::json scores = nlohmann::json::array();
-    for (double v : best.scores) scores.push_back(std::isnan(v) ? nlohmann::json() : nlohmann::json(v));
-    report["best_of_n"] = {{"evaluator", p.get("--evaluate")}, {"higher_is_better", higher}, {"scores", scores},
-                           {"ranking", best.ranking()}, {"best", best.best}, {"cancelled", best.cancelled},
-                           {"best_adapter", best.best >= 0 ? files[static_cast<size_t>(best.best)] : nlohmann::json()}};
-  }
-  write_file_atomically((dir / "report.json").string(), report.dump(2) + "\n");
+  if (p.has("--evaluate")) report["best_of_n"] = best_of_n_json(p, out, run, files);
+  write_file_atomically(run.path("report.json"), report.dump(2) + "\n");
   if (keep)
-    write_safetensors(p.get("--trajectory"), {{"x_t", torch::stack(xt)}, {"x0_pred", torch::stack(x0)},
-                                              {"timesteps", torch::tensor(timesteps, torch::kLong)}},
+    write_safetensors(p.get("--trajectory"),
+                      {{"x_t", torch::stack(trajectory.xt)}, {"x0_pred", torch::stack(trajectory.x0)},
+                       {"timesteps", torch::tensor(trajectory.timesteps, torch::kLong)}},
                       {{"condition", condition_text}, {"sampler", o.sampler}});
-  std::cout << "wrote " << out.adapters.size() << " adapters to " << dir.string() << " in " << format_double(out.seconds, 3)
-            << " s (task statistics: " << (out.task.empty() ? "pooled" : out.task) << ")\n";
-  if (report.contains("memorization"))
-    std::cout << "  nearest own-task checkpoint for " << format_double(100 * report["memorization"]["own_task_fraction"].get<double>(), 4)
-              << "% of them; copies: " << report["memorization"]["copies"].get<int64_t>() << "\n";
-  if (report.contains("best_of_n") && report["best_of_n"]["best"].get<int>() >= 0) {
-    const int b = report["best_of_n"]["best"].get<int>();
-    std::cout << "  best of " << report["best_of_n"]["scores"].size() << ": " << report["best_of_n"]["best_adapter"].get<std::string>()
-              << " (score " << format_double(report["best_of_n"]["scores"][static_cast<size_t>(b)].get<double>(), 6) << ")\n";
-  }
+  const int replaced = run.commit();
+  print_summary(report, out, run.dir(), replaced);
   return 0;
 }
 

@@ -82,10 +82,10 @@ int run_inspect(int argc, char** argv) {
       .option("--alpha", "A", "use this alpha for every module (for files that store none)")
       .option("--top-k", "K", "singular values reported per module", "4");
   if (!p.parse(argc, argv)) return 0;
-  const double alpha = p.has("--alpha") ? p.get_double("--alpha") : 0;
+  const double alpha = p.has("--alpha") ? p.get_double("--alpha", 1e-12, 1e12) : 0;
   LoadedAdapter loaded = load_adapter_for_cli(p.get("PATH"), alpha, p.has("--json"));
   const LoraAdapter& a = loaded.adapter;
-  const auto stats = adapter_stats(a, static_cast<int>(p.get_int("--top-k")));
+  const auto stats = adapter_stats(a, static_cast<int>(p.get_int("--top-k", 0, 4096)));
   double sq = 0, min_norm = INFINITY, max_norm = 0;
   for (const auto& s : stats) {
     sq += s.frobenius * s.frobenius;

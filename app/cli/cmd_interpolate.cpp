@@ -22,13 +22,13 @@ int run_interpolate(int argc, char** argv) {
       .option("--rank", "R", "compress to rank R by truncated SVD (default: exact rank r_A + r_B)")
       .option("--component", "NAME", "pipeline component for diffusers/kohya output");
   if (!p.parse(argc, argv)) return 0;
-  const double lambda = p.get_double("--lambda");
+  const double lambda = p.get_double("--lambda", -10.0, 10.0);
   LoadedAdapter a = load_adapter_for_cli(p.get("A"));
   LoadedAdapter b = load_adapter_for_cli(p.get("B"));
   LoraAdapter out;
   double error = 0;
   if (p.has("--rank")) {
-    SoupResult s = delta_soup({&a.adapter, &b.adapter}, p.get_int("--rank"), {1.0 - lambda, lambda});
+    SoupResult s = delta_soup({&a.adapter, &b.adapter}, p.get_int("--rank", 1, 65536), {1.0 - lambda, lambda});
     out = std::move(s.adapter);
     error = s.relative_error;
   } else {

@@ -1,5 +1,6 @@
 // lora-studio-cli soup A B C... -o OUT [--rank r]
 #include <iostream>
+#include <cmath>
 #include <sstream>
 
 #include "app/cli/adapter_loading.h"
@@ -19,6 +20,7 @@ std::vector<double> parse_weights(const std::string& text, size_t count) {
     char* end = nullptr;
     double v = std::strtod(item.c_str(), &end);
     if (item.empty() || *end) throw UsageError("--weights: '" + item + "' is not a number");
+    if (!std::isfinite(v) || std::abs(v) > 1e6) throw UsageError("--weights: '" + item + "' is not a finite weight (|w| <= 1e6)");
     w.push_back(v);
   }
   if (w.size() != count)
@@ -56,7 +58,7 @@ int run_soup(int argc, char** argv) {
     out = factor_average(ptrs);
     std::cerr << "warning: --factor-average averages A and B separately; the result is not the mean of ΔW\n";
   } else {
-    const int64_t rank = p.has("--rank") ? p.get_int("--rank") : loaded.front().adapter.modules.front().rank();
+    const int64_t rank = p.has("--rank") ? p.get_int("--rank", 1, 65536) : loaded.front().adapter.modules.front().rank();
     const std::vector<double> weights = p.has("--weights") ? parse_weights(p.get("--weights"), paths.size())
                                                            : std::vector<double>{};
     soup = delta_soup(ptrs, rank, weights);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/cli/arg_parser.h"
+#include "app/cli/device_option.h"
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress_bar.h"
@@ -22,7 +23,9 @@ int run_train(int argc, char** argv) {
       .option("--report-every", "N", "progress report interval in steps", "50");
   if (!p.parse(argc, argv)) return 0;
   GeneratorConfig config = GeneratorConfig::load(p.get("--config"));
-  if (p.has("--device")) config.train.device = p.get("--device");
+  if (p.has("--device")) config.train.device = device_option(p).is_cuda() ? "cuda" : "cpu";
+  else if (config.train.device == "cuda") (void)parse_device_name("cuda", p.get("--config") + ": train.device");
+  const int64_t report_every = p.get_int("--report-every", 1, 1000000000);
   Zoo zoo = Zoo::open(p.get("--zoo"));
   std::cerr << "training on " << zoo.tasks().size() << " tasks, " << zoo.checkpoint_count() << " checkpoints, D = "
             << format_count(zoo.dim()) << " (" << config.train.device << ")\n";
@@ -39,7 +42,7 @@ int run_train(int argc, char** argv) {
                   pr.steps_per_second);
     bar.update(pr.step, pr.total, label);
     return !interrupted();
-  }, p.get_int("--report-every"));
+  }, report_every);
   bar.finish();
   if (r.cancelled) {
     std::cerr << "stopped; the training state is saved: run again with --resume to continue\n";

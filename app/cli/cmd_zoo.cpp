@@ -71,8 +71,8 @@ int run_zoo_import(int argc, char** argv) {
   if (has_images) options.condition = TaskCondition::from_images(p.list("--condition-image"));
   if (p.has("--balance-a") || p.has("--balance-b")) {
     BalanceOptions b;
-    if (p.has("--balance-a")) b.scale_A = p.get_double("--balance-a");
-    if (p.has("--balance-b")) b.scale_B = p.get_double("--balance-b");
+    if (p.has("--balance-a")) b.scale_A = p.get_double("--balance-a", -1e12, 1e12);
+    if (p.has("--balance-b")) b.scale_B = p.get_double("--balance-b", -1e12, 1e12);
     if (!std::isfinite(b.scale_A) || !std::isfinite(b.scale_B) || b.scale_A == 0 || b.scale_B == 0)
       throw UsageError("--balance-a / --balance-b must be finite and non-zero");
     options.balance = b;

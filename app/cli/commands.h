@@ -11,5 +11,6 @@ int run_bench(int argc, char** argv);
 int run_train(int argc, char** argv);
 int run_generate(int argc, char** argv);
 int run_zoo(int argc, char** argv);
+int run_memorization(int argc, char** argv);
 
 }  // namespace lorastudio::cli

@@ -3,6 +3,8 @@
 #include <iostream>
 #include <string>
 
+#include <c10/util/Exception.h>
+
 #include "app/cli/arg_parser.h"
 #include "app/cli/commands.h"
 #include "core/util/error.h"
@@ -28,7 +30,15 @@ const Command kCommands[] = {
     {"generate", "generate LoRA adapters for a text or image condition", lorastudio::cli::run_generate},
     {"bench", "benchmarks (lora: merge and interpolation throughput), results as JSON", lorastudio::cli::run_bench},
     {"zoo", "build and inspect LoRA zoos", lorastudio::cli::run_zoo},
+    {"memorization", "memorisation report of existing adapters against a zoo (copies, nearest tasks, noise baselines)",
+     lorastudio::cli::run_memorization},
 };
+
+// The first line of a message (LibTorch appends a stack trace after it).
+std::string first_line(const std::string& message) {
+  const auto end = message.find('\n');
+  return end == std::string::npos ? message : message.substr(0, end);
+}
 
 void print_help() {
   std::cout << "Usage: lora-studio-cli COMMAND [ARGS...]\n\n"
@@ -60,11 +70,18 @@ int main(int argc, char** argv) {
     } catch (const lorastudio::cli::UsageError& e) {
       std::cerr << "lora-studio-cli " << c.name << ": " << e.what() << "\n";
       return 2;
-    } catch (const lorastudio::FileError& e) {
+    } catch (const lorastudio::Error& e) {
       std::cerr << "error: " << e.what() << "\n";
       return 1;
+    } catch (const c10::Error& e) {
+      // LibTorch's messages carry a C++ stack trace: keep only the message, which names the operation.
+      std::cerr << "error: " << first_line(e.what_without_backtrace()) << "\n";
+      return 1;
+    } catch (const std::bad_alloc&) {
+      std::cerr << "error: out of memory\n";
+      return 1;
     } catch (const std::exception& e) {
-      std::cerr << "error: " << e.what() << "\n";
+      std::cerr << "error: " << first_line(e.what()) << "\n";
       return 1;
     }
   }

@@ -75,16 +75,19 @@ LoadedAdapter load_adapter(const std::string& path) {
     for (const auto& e : fs::directory_iterator(path))
       if (e.path().extension() == ".safetensors") file = e.path().string();
   }
+  LoadedAdapter loaded;
   switch (format) {
-    case AdapterFormat::Peft: return read_peft_adapter(path);
-    case AdapterFormat::Diffusers: return read_diffusers_adapter(path);
-    case AdapterFormat::Kohya: return read_kohya_adapter(file);
+    case AdapterFormat::Peft: loaded = read_peft_adapter(path); break;
+    case AdapterFormat::Diffusers: loaded = read_diffusers_adapter(path); break;
+    case AdapterFormat::Kohya: loaded = read_kohya_adapter(file); break;
   }
-  throw FileError(path, "unknown format");
+  loaded.adapter.require_finite(loaded.weights_path.empty() ? path : loaded.weights_path);
+  return loaded;
 }
 
 SaveResult save_adapter(const LoraAdapter& adapter, AdapterFormat format, const std::string& path,
                         const SaveOptions& options) {
+  adapter.require_finite(path);  // never write NaN or Inf where a user would load it
   switch (format) {
     case AdapterFormat::Peft:
       if (fs::path(path).extension() == ".safetensors")

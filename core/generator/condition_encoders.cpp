@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace lorastudio {
 namespace {
@@ -58,18 +59,14 @@ nlohmann::json ConditionEncoderConfig::to_json() const {
 
 ConditionEncoderConfig ConditionEncoderConfig::from_json(const nlohmann::json& j, const std::string& label) {
   ConditionEncoderConfig c;
-  try {
-    c.kind = j.value("kind", c.kind);
-    c.dim = j.value("dim", c.dim);
-    c.num_tasks = j.value("num_tasks", c.num_tasks);
-    c.image_size = j.value("image_size", c.image_size);
-  } catch (const nlohmann::json::exception& e) {
-    throw FileError(label, std::string("condition encoder config: ") + e.what());
-  }
-  if (c.kind != "text" && c.kind != "image" && c.kind != "onehot" && c.kind != "learned")
-    throw FileError(label, "condition encoder: kind must be text, image, onehot or learned (got \"" + c.kind + "\")");
+  const JsonReader r(j, label, "condition");
+  r.only({"kind", "dim", "num_tasks", "image_size"});
+  r.read("kind", c.kind, {"text", "image", "onehot", "learned"});
+  r.read("dim", c.dim, 1, 65536);
+  r.read("num_tasks", c.num_tasks, 0, 1000000);
+  r.read("image_size", c.image_size, 16, 1024);  // four stride-2 convolutions
   if ((c.kind == "onehot" || c.kind == "learned") && c.num_tasks <= 0)
-    throw FileError(label, "condition encoder: " + c.kind + " needs num_tasks > 0");
+    r.fail("num_tasks", c.kind + " needs num_tasks of 1 or more");
   return c;
 }
 

@@ -1,11 +1,14 @@
 #include "core/generator/conditional_generator.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "core/generator/module_weights.h"
 #include "core/imaging/image_io.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 
 namespace fs = std::filesystem;
@@ -99,7 +102,9 @@ void ConditionalGenerator::save(const std::string& dir) const {
       }
       images.push_back(rel);
     }
-    tasks_json.push_back({{"name", t.name}, {"condition", condition_to_json(t.condition)}, {"image_files", images}});
+    nlohmann::json entry = {{"name", t.name}, {"condition", condition_to_json(t.condition)}, {"image_files", images}};
+    if (normalizer.knows(t.name)) entry["checkpoints"] = normalizer.count(t.name);
+    tasks_json.push_back(std::move(entry));
   }
   nlohmann::json j = {{"format", "lora-studio-generator"},
                       {"version", kGeneratorBundleVersion},
@@ -116,36 +121,116 @@ void ConditionalGenerator::save(const std::string& dir) const {
   write_file_atomically((fs::path(dir) / "generator.json").string(), j.dump(2) + "\n");  // last: marks completeness
 }
 
-ConditionalGenerator ConditionalGenerator::load(const std::string& dir) {
-  const std::string gpath = (fs::path(dir) / "generator.json").string();
-  if (!fs::exists(gpath)) throw FileError(gpath, "missing: not a LoRA Studio generator directory");
-  nlohmann::json j = nlohmann::json::parse(read_text_file(gpath), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw FileError(gpath, "not valid JSON");
-  if (j.value("format", std::string()) != "lora-studio-generator") throw FileError(gpath, "not a LoRA Studio generator (format key)");
-  if (j.value("version", 0) != kGeneratorBundleVersion)
-    throw FileError(gpath, "generator format version " + std::to_string(j.value("version", 0)) + " is not supported (expected " +
-                               std::to_string(kGeneratorBundleVersion) + ")");
-  if (!j.contains("config") || !j.contains("tasks") || !j["tasks"].is_array()) throw FileError(gpath, "missing config or tasks");
-  GeneratorConfig config = GeneratorConfig::from_json(j["config"], gpath);
-  const std::string lpath = (fs::path(dir) / "layout.json").string();
-  nlohmann::json lj = nlohmann::json::parse(read_text_file(lpath), nullptr, false);
-  if (lj.is_discarded()) throw FileError(lpath, "not valid JSON");
-  ZooLayout layout = ZooLayout::from_json(lj, lpath);
-  if (j.value("dim", int64_t(0)) != layout.dim())
-    throw FileError(gpath, "dim " + std::to_string(j.value("dim", int64_t(0))) + " disagrees with layout.json (" +
-                               std::to_string(layout.dim()) + ")");
-  ParameterNormalizer normalizer = ParameterNormalizer::load((fs::path(dir) / "normalization.safetensors").string());
+namespace {
+
+nlohmann::json read_json(const std::string& path) {
+  if (!fs::exists(path)) throw FileError(path, "missing: not a complete LoRA Studio generator directory");
+  nlohmann::json j = nlohmann::json::parse(read_text_file(path), nullptr, false);
+  if (j.is_discarded()) throw FileError(path, "not valid JSON");
+  return j;
+}
+
+// A bundle file named in generator.json: relative, inside the bundle, existing.
+std::string bundle_file(const std::string& dir, const std::string& rel, const JsonReader& r, const std::string& key) {
+  if (!is_inside_path(rel)) r.fail(key, "\"" + rel + "\" must be a relative path inside the generator directory");
+  const fs::path p = fs::path(dir) / rel;
+  std::error_code ec;
+  const fs::path real = fs::weakly_canonical(p, ec), root = fs::weakly_canonical(dir, ec);
+  if (std::mismatch(root.begin(), root.end(), real.begin(), real.end()).first != root.end())
+    r.fail(key, "\"" + rel + "\" leads outside the generator directory (a symbolic link)");
+  if (!fs::is_regular_file(p)) r.fail(key, "\"" + rel + "\" does not exist in the generator directory");
+  return p.string();
+}
+
+std::vector<GeneratorTask> read_tasks(const std::string& dir, const JsonReader& bundle) {
+  const nlohmann::json& list = bundle.at("tasks");
+  if (!list.is_array() || list.empty()) bundle.fail("tasks", "expected a non-empty array of tasks");
   std::vector<GeneratorTask> tasks;
-  for (const auto& t : j["tasks"]) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const JsonReader t(list[i], bundle.label(), "tasks[" + std::to_string(i) + "]");
+    t.only({"name", "condition", "image_files", "checkpoints"});
     GeneratorTask task;
-    task.name = t.value("name", std::string());
-    task.condition = condition_from_json(t.value("condition", nlohmann::json::object()), gpath, "task " + task.name);
-    for (const auto& f : t.value("image_files", nlohmann::json::array()))
-      task.image_files.push_back((fs::path(dir) / f.get<std::string>()).string());
+    task.name = t.string_at("name");
+    if (const std::string problem = task_name_problem(task.name); !problem.empty()) t.fail("name", problem);
+    if (!names.insert(task.name).second) t.fail("name", "task \"" + task.name + "\" is listed twice");
+    task.condition = condition_from_json(t.at("condition"), bundle.label(), t.key_path("condition"));
+    if (t.has("image_files")) {
+      const nlohmann::json& files = t.at("image_files");
+      if (!files.is_array()) t.fail("image_files", "expected an array of paths");
+      for (size_t k = 0; k < files.size(); ++k) {
+        const std::string key = "image_files[" + std::to_string(k) + "]";
+        if (!files[k].is_string()) t.fail(key, "expected a path");
+        task.image_files.push_back(bundle_file(dir, files[k].get<std::string>(), t, key));
+      }
+    }
     tasks.push_back(std::move(task));
   }
+  return tasks;
+}
+
+// The statistics must be the ones fitted on this generator's zoo: same dimension, mode and tasks, and (where
+// generator.json records them) the same checkpoint counts.
+void check_normalizer(const ParameterNormalizer& n, const GeneratorConfig& config, const ZooLayout& layout,
+                      const std::vector<GeneratorTask>& tasks, const nlohmann::json& task_list, const std::string& npath) {
+  const NormalizationMode mode = config.normalization.mode;
+  if (n.options().mode != mode)
+    throw FileError(npath, std::string("normalisation mode ") + normalization_mode_name(n.options().mode) +
+                               " disagrees with generator.json (" + normalization_mode_name(mode) + ")");
+  if (mode == NormalizationMode::None) return;
+  if (n.dim() != layout.dim())
+    throw FileError(npath, "statistics of dimension " + std::to_string(n.dim()) + " do not fit the layout (" +
+                               std::to_string(layout.dim()) + " parameters): they belong to another zoo");
+  if (mode != NormalizationMode::Task) return;
+  std::set<std::string> expected;
+  for (const auto& t : tasks) expected.insert(t.name);
+  const std::vector<std::string> fitted = n.tasks();
+  if (std::set<std::string>(fitted.begin(), fitted.end()) != expected)
+    throw FileError(npath, "its tasks differ from generator.json's: the statistics belong to another zoo");
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (!task_list[i].contains("checkpoints")) continue;
+    const int64_t count = task_list[i]["checkpoints"].is_number_integer() ? task_list[i]["checkpoints"].get<int64_t>() : -1;
+    if (count != n.count(tasks[i].name))
+      throw FileError(npath, "task \"" + tasks[i].name + "\" was fitted on " + std::to_string(n.count(tasks[i].name)) +
+                                 " checkpoints, generator.json says " + task_list[i]["checkpoints"].dump() +
+                                 ": the statistics belong to another zoo");
+  }
+}
+
+}  // namespace
+
+ConditionalGenerator ConditionalGenerator::load(const std::string& dir) {
+  const std::string gpath = (fs::path(dir) / "generator.json").string();
+  const nlohmann::json j = read_json(gpath);
+  const JsonReader r(j, gpath);
+  r.only({"format", "version", "config", "latent_scale", "dim", "tasks"});
+  if (!r.has("format") || !r.at("format").is_string() || r.at("format").get<std::string>() != "lora-studio-generator")
+    throw FileError(gpath, "not a LoRA Studio generator (its \"format\" is not \"lora-studio-generator\")");
+  const int64_t version = r.int_at("version", 0, INT32_MAX);
+  if (version != kGeneratorBundleVersion)
+    throw FileError(gpath, "generator format version " + std::to_string(version) + " is not supported (expected " +
+                               std::to_string(kGeneratorBundleVersion) + ")");
+  GeneratorConfig config = GeneratorConfig::from_json(r.at("config"), gpath);
+  const std::string lpath = (fs::path(dir) / "layout.json").string();
+  ZooLayout layout = ZooLayout::from_json(read_json(lpath), lpath);
+  const int64_t dim = r.int_at("dim", 1, INT64_MAX);
+  if (dim != layout.dim())
+    throw FileError(gpath, "dim " + std::to_string(dim) + " disagrees with layout.json (" + std::to_string(layout.dim()) + ")");
+  std::vector<GeneratorTask> tasks = read_tasks(dir, r);
+  const std::string kind = config.condition.kind;
+  if ((kind == "onehot" || kind == "learned") && config.condition.num_tasks != static_cast<int64_t>(tasks.size()))
+    throw FileError(gpath, "config.condition.num_tasks (" + std::to_string(config.condition.num_tasks) + ") differs from the " +
+                               std::to_string(tasks.size()) + " tasks listed");
+  if (kind == "image")
+    for (size_t i = 0; i < tasks.size(); ++i)
+      if (tasks[i].image_files.empty()) r.fail("tasks[" + std::to_string(i) + "].image_files", "an image-conditioned generator needs a condition image per task");
+  const std::string npath = (fs::path(dir) / "normalization.safetensors").string();
+  ParameterNormalizer normalizer = ParameterNormalizer::load(npath);
+  check_normalizer(normalizer, config, layout, tasks, r.at("tasks"), npath);
+  double latent_scale = 1.0;
+  r.read("latent_scale", latent_scale, 0.0, 1e6, Bound::Open);
   ConditionalGenerator g(std::move(config), std::move(layout), std::move(normalizer), std::move(tasks));
-  g.latent_scale = j.value("latent_scale", 1.0);
+  g.latent_scale = latent_scale;
   load_module_weights(*g.autoencoder, (fs::path(dir) / "autoencoder.safetensors").string());
   load_module_weights(*g.denoiser, (fs::path(dir) / "denoiser.safetensors").string());
   if (!g.condition_encoder->parameters().empty())

@@ -1,6 +1,7 @@
 #include "core/generator/generation.h"
 
 #include <chrono>
+#include <cmath>
 #include <sstream>
 
 #include "core/diffusion/sampler.h"
@@ -59,12 +60,37 @@ std::string pipeline_key(const GenerateOptions& o) {
   return s.str();
 }
 
+// NaN or Inf in the output is an error, never a file: say how many adapters and which module is hit first.
+void require_finite_output(const torch::Tensor& params, const ZooLayout& layout) {
+  const torch::Tensor bad_rows = (~torch::isfinite(params)).any(1);
+  const int64_t bad = bad_rows.sum().item<int64_t>();
+  if (bad == 0) return;
+  const int64_t row = bad_rows.nonzero()[0][0].item<int64_t>();
+  const int64_t column = (~torch::isfinite(params[row])).nonzero()[0][0].item<int64_t>();
+  throw Error("generate: the generator produced NaN or Inf values in " + std::to_string(bad) + " of " +
+              std::to_string(params.size(0)) + " adapters (first in module " + layout.module_of(column) +
+              "); nothing was written. Check the guidance scale and the generator's training log");
+}
+
 }  // namespace
+
+void validate_generate_options(const GenerateOptions& o, int64_t train_timesteps) {
+  if (o.count < 1 || o.count > kMaxGenerateCount)
+    throw Error("generate: the number of adapters must be 1 to " + std::to_string(kMaxGenerateCount) + " (got " + std::to_string(o.count) + ")");
+  if (o.sampler != "ddpm" && o.sampler != "ddim" && o.sampler != "dpmpp")
+    throw Error("generate: unknown sampler \"" + o.sampler + "\" (ddpm, ddim or dpmpp)");
+  if (o.steps < 1 || o.steps > train_timesteps)
+    throw Error("generate: steps must be 1 to " + std::to_string(train_timesteps) + " (the training schedule's length), got " +
+                std::to_string(o.steps));
+  if (!std::isfinite(o.guidance) || o.guidance < 0 || o.guidance > kMaxGuidance)
+    throw Error("generate: the guidance scale must be a finite number from 0 to " + std::to_string(int(kMaxGuidance)) + " (got " +
+                std::to_string(o.guidance) + ")");
+  if (!std::isfinite(o.eta) || o.eta < 0 || o.eta > 1) throw Error("generate: eta must be from 0 to 1");
+}
 
 GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInput& condition,
                                     const GenerateOptions& o, const GenerationCallback& on_step) {
-  if (o.count <= 0) throw Error("generate: the number of adapters must be positive");
-  if (o.steps <= 0) throw Error("generate: the number of steps must be positive");
+  validate_generate_options(o, g.config.noise.value("num_train_timesteps", int64_t(1000)));
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&start] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   torch::InferenceMode inference;  // thread-local: set where the work runs
@@ -150,6 +176,7 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
   synchronize(device);
   out.decode_seconds = elapsed() - out.sample_seconds;
   out.params = host[0];
+  require_finite_output(out.params, g.layout);
   const torch::Tensor& unbalanced = host.size() > 1 ? host[1] : host[0];
   out.adapters.reserve(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) out.adapters.push_back(g.layout.adapter_view(unbalanced[i]));

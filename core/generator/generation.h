@@ -50,9 +50,16 @@ struct GeneratedAdapters {
   double unflatten_seconds = 0;         // flat parameters -> adapters
 };
 
+inline constexpr int64_t kMaxGenerateCount = 4096;
+inline constexpr double kMaxGuidance = 50.0;
+// Throws Error naming the option and its allowed range (count, sampler, steps up to the training schedule's
+// length, finite guidance from 0 to kMaxGuidance, eta from 0 to 1).
+void validate_generate_options(const GenerateOptions& options, int64_t train_timesteps);
+
 // On a CUDA device with cuda_graphs, a deterministic sampler (DDIM with eta 0, DPM-Solver++) and no step
 // callback run as one CUDA graph, captured on first use per (sampler, steps, guidance, eta, N) and kept in
 // the generator (the most recently used few); otherwise each denoiser call replays a per-step graph.
+// The output is checked: NaN or Inf in any adapter is an Error (nothing is returned).
 GeneratedAdapters generate_adapters(ConditionalGenerator& generator, const ConditionInput& condition,
                                     const GenerateOptions& options, const GenerationCallback& on_step = {});
 

@@ -4,6 +4,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace lorastudio {
 namespace {
@@ -16,17 +17,54 @@ nlohmann::json train_to_json(const TrainConfig& t) {
           {"seed", t.seed},                   {"device", t.device},             {"bf16", t.bf16}};
 }
 
-void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed, const std::string& section,
-                const std::string& label) {
-  if (!j.is_object()) throw FileError(label, section + " must be a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (!allowed.count(it.key())) throw FileError(label, section + ": unknown key \"" + it.key() + "\"");
+TrainConfig train_from_json(const JsonReader& t) {
+  TrainConfig c;
+  t.only({"ae_steps", "ae_batch", "ae_lr", "diffusion_steps", "batch", "lr", "weight_decay", "warmup_steps", "grad_clip",
+          "ema_decay", "cond_dropout", "checkpoint_every", "seed", "device", "bf16"});
+  const int64_t kMaxSteps = 100000000;
+  t.read("ae_steps", c.ae_steps, 0, kMaxSteps);
+  t.read("ae_batch", c.ae_batch, 1, 1000000);
+  t.read("ae_lr", c.ae_lr, 0.0, 10.0, Bound::Open);
+  t.read("diffusion_steps", c.diffusion_steps, 0, kMaxSteps);
+  t.read("batch", c.batch, 1, 1000000);
+  t.read("lr", c.lr, 0.0, 10.0, Bound::Open);
+  t.read("weight_decay", c.weight_decay, 0.0, 10.0);
+  t.read("warmup_steps", c.warmup_steps, 0, kMaxSteps);
+  t.read("grad_clip", c.grad_clip, 0.0, 1e9, Bound::Open);
+  t.read("ema_decay", c.ema_decay, 0.0, 0.999999);
+  t.read("cond_dropout", c.cond_dropout, 0.0, 0.99);
+  t.read("checkpoint_every", c.checkpoint_every, 1, kMaxSteps);
+  t.read("seed", c.seed, uint64_t(INT64_MAX));
+  t.read("device", c.device, {"cpu", "cuda"});
+  t.read("bf16", c.bf16);
+  return c;
 }
 
-std::set<std::string> keys_of(const nlohmann::json& j) {
-  std::set<std::string> k;
-  for (auto it = j.begin(); it != j.end(); ++it) k.insert(it.key());
-  return k;
+NormalizationOptions normalization_from_json(const JsonReader& n) {
+  NormalizationOptions o;
+  n.only({"mode", "task_statistics", "unseen_task", "epsilon"});
+  std::string mode = normalization_mode_name(o.mode), stats = "scalar", unseen = "error";
+  n.read("mode", mode, {"none", "task", "global"});
+  n.read("task_statistics", stats, {"scalar", "per_coordinate"});
+  n.read("unseen_task", unseen, {"error", "pooled"});
+  n.read("epsilon", o.epsilon, 0.0, 1.0, Bound::Open);
+  o.mode = parse_normalization_mode(mode);
+  o.task_statistics = stats == "scalar" ? TaskStatistics::Scalar : TaskStatistics::PerCoordinate;
+  o.unseen_task = unseen == "error" ? UnseenTaskPolicy::Error : UnseenTaskPolicy::Pooled;
+  return o;
+}
+
+nlohmann::json noise_from_json(const JsonReader& n, nlohmann::json noise) {
+  n.only({"num_train_timesteps", "beta_start", "beta_end", "beta_schedule"});
+  int64_t steps = noise["num_train_timesteps"].get<int64_t>();
+  double start = noise["beta_start"].get<double>(), end = noise["beta_end"].get<double>();
+  std::string schedule = noise["beta_schedule"].get<std::string>();
+  n.read("num_train_timesteps", steps, 2, 100000);
+  n.read("beta_start", start, 0.0, 0.999, Bound::Open);
+  n.read("beta_end", end, 0.0, 0.999, Bound::Open);
+  n.read("beta_schedule", schedule, {"linear", "scaled_linear", "squaredcos_cap_v2"});
+  if (end < start) n.fail("beta_end", "must not be below beta_start");
+  return {{"num_train_timesteps", steps}, {"beta_start", start}, {"beta_end", end}, {"beta_schedule", schedule}};
 }
 
 }  // namespace
@@ -42,72 +80,22 @@ nlohmann::json GeneratorConfig::to_json() const {
 
 GeneratorConfig GeneratorConfig::from_json(const nlohmann::json& j, const std::string& label) {
   GeneratorConfig c;
-  check_keys(j, {"autoencoder", "denoiser", "condition", "normalization", "noise", "train", "comment"}, "config", label);
-  if (j.contains("autoencoder")) {
-    check_keys(j["autoencoder"], keys_of(c.autoencoder.to_json()), "autoencoder", label);
-    c.autoencoder = AutoencoderConfig::from_json(j["autoencoder"], label);
-  }
-  if (j.contains("denoiser")) {
-    check_keys(j["denoiser"], keys_of(c.denoiser.to_json()), "denoiser", label);
-    c.denoiser = DenoiserConfig::from_json(j["denoiser"], label);
-  }
-  if (j.contains("condition")) {
-    check_keys(j["condition"], keys_of(c.condition.to_json()), "condition", label);
-    c.condition = ConditionEncoderConfig::from_json(j["condition"], label);
-  }
-  if (j.contains("normalization")) {
-    const auto& n = j["normalization"];
-    check_keys(n, {"mode", "task_statistics", "unseen_task", "epsilon"}, "normalization", label);
-    try {
-      c.normalization.mode = parse_normalization_mode(n.value("mode", std::string("task")));
-    } catch (const Error& e) {
-      throw FileError(label, std::string("normalization: ") + e.what());
-    }
-    const std::string stats = n.value("task_statistics", std::string("scalar"));
-    const std::string unseen = n.value("unseen_task", std::string("error"));
-    if (stats != "scalar" && stats != "per_coordinate") throw FileError(label, "normalization.task_statistics: scalar or per_coordinate");
-    if (unseen != "error" && unseen != "pooled") throw FileError(label, "normalization.unseen_task: error or pooled");
-    c.normalization.task_statistics = stats == "scalar" ? TaskStatistics::Scalar : TaskStatistics::PerCoordinate;
-    c.normalization.unseen_task = unseen == "error" ? UnseenTaskPolicy::Error : UnseenTaskPolicy::Pooled;
-    c.normalization.epsilon = n.value("epsilon", c.normalization.epsilon);
-  }
-  if (j.contains("noise")) {
-    check_keys(j["noise"], {"num_train_timesteps", "beta_start", "beta_end", "beta_schedule"}, "noise", label);
-    for (auto it = j["noise"].begin(); it != j["noise"].end(); ++it) c.noise[it.key()] = it.value();
-  }
-  if (j.contains("train")) {
-    const auto& t = j["train"];
-    check_keys(t, keys_of(train_to_json(c.train)), "train", label);
-    try {
-      TrainConfig& r = c.train;
-      r.ae_steps = t.value("ae_steps", r.ae_steps);
-      r.ae_batch = t.value("ae_batch", r.ae_batch);
-      r.ae_lr = t.value("ae_lr", r.ae_lr);
-      r.diffusion_steps = t.value("diffusion_steps", r.diffusion_steps);
-      r.batch = t.value("batch", r.batch);
-      r.lr = t.value("lr", r.lr);
-      r.weight_decay = t.value("weight_decay", r.weight_decay);
-      r.warmup_steps = t.value("warmup_steps", r.warmup_steps);
-      r.grad_clip = t.value("grad_clip", r.grad_clip);
-      r.ema_decay = t.value("ema_decay", r.ema_decay);
-      r.cond_dropout = t.value("cond_dropout", r.cond_dropout);
-      r.checkpoint_every = t.value("checkpoint_every", r.checkpoint_every);
-      r.seed = t.value("seed", r.seed);
-      r.device = t.value("device", r.device);
-      r.bf16 = t.value("bf16", r.bf16);
-    } catch (const nlohmann::json::exception& e) {
-      throw FileError(label, std::string("train: ") + e.what());
-    }
-    if (c.train.device != "cpu" && c.train.device != "cuda") throw FileError(label, "train.device must be cpu or cuda");
-  }
+  const JsonReader r(j, label);
+  r.only({"autoencoder", "denoiser", "condition", "normalization", "noise", "train", "comment"});
+  if (r.has("autoencoder")) c.autoencoder = AutoencoderConfig::from_json(r.at("autoencoder"), label);
+  if (r.has("denoiser")) c.denoiser = DenoiserConfig::from_json(r.at("denoiser"), label);
+  if (r.has("condition")) c.condition = ConditionEncoderConfig::from_json(r.at("condition"), label);
+  c.normalization = normalization_from_json(r.child("normalization"));
+  c.noise = noise_from_json(r.child("noise"), c.noise);
+  c.train = train_from_json(r.child("train"));
   // The denoiser works on the autoencoder's latent.
   c.denoiser.latent_channels = c.autoencoder.latent_channels;
   c.denoiser.latent_length = c.autoencoder.latent_length;
+  c.denoiser = DenoiserConfig::from_json(c.denoiser.to_json(), label);
   try {
-    c.denoiser = DenoiserConfig::from_json(c.denoiser.to_json(), label);
     (void)c.make_sampler_scheduler("ddpm");
   } catch (const Error& e) {
-    throw FileError(label, e.what());
+    throw FileError(label, std::string("noise: ") + e.what());
   }
   return c;
 }

@@ -10,6 +10,7 @@
 #include "core/generator/module_weights.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 #include "core/util/file_tree.h"
 #include "core/zoo/zoo.h"
 
@@ -41,19 +42,20 @@ struct StageState {
   double latent_scale = 1.0;
 };
 
-StageState read_state(const StateFiles& s) {
-  StageState st;
+// Reads state.json into `st`; returns the whole JSON (config and zoo of the interrupted run).
+nlohmann::json read_state(const StateFiles& s, StageState& st) {
   nlohmann::json j = nlohmann::json::parse(read_text_file(s.json()), nullptr, false);
-  if (j.is_discarded()) throw FileError(s.json(), "not valid JSON (delete the state folder to restart training)");
-  st.stage = j.value("stage", st.stage);
-  st.step = j.value("step", int64_t(0));
-  st.latent_scale = j.value("latent_scale", 1.0);
-  return st;
+  if (j.is_discarded() || !j.is_object()) throw FileError(s.json(), "not valid JSON (delete the state folder to restart training)");
+  const JsonReader r(j, s.json());
+  r.read("stage", st.stage, {"autoencoder", "diffusion"});
+  r.read("step", st.step, 0, INT64_MAX);
+  r.read("latent_scale", st.latent_scale, 0.0, 1e12, Bound::Open);
+  return j;
 }
 
-void write_state(const StateFiles& s, const StageState& st, const nlohmann::json& config) {
+void write_state(const StateFiles& s, const StageState& st, const nlohmann::json& config, const nlohmann::json& zoo) {
   write_file_atomically(s.json(), nlohmann::json{{"stage", st.stage}, {"step", st.step}, {"latent_scale", st.latent_scale},
-                                                 {"config", config}}
+                                                 {"config", config}, {"zoo", zoo}}
                                        .dump(2));
 }
 
@@ -120,212 +122,314 @@ void ema_update(torch::nn::Module& ema, const torch::nn::Module& model, double d
   for (auto& p : ema.named_parameters()) p.value().mul_(decay).add_(src[p.key()].detach(), 1.0 - decay);
 }
 
-}  // namespace
+// The zoo a run was started on: a resumed run must see the same one.
+nlohmann::json zoo_fingerprint(const Zoo& zoo) {
+  nlohmann::json tasks = nlohmann::json::object();
+  for (const auto& name : zoo.tasks()) tasks[name] = zoo.task(name).count;
+  return {{"dim", zoo.dim()}, {"tasks", tasks}};
+}
 
-TrainResult train_generator(const Zoo& zoo, const GeneratorConfig& config_in, const std::string& out_dir, bool resume,
-                            const TrainCallback& progress, int64_t report_every) {
-  if (zoo.tasks().empty()) throw FileError(zoo.dir(), "the zoo has no tasks to train on");
-  const TrainConfig& tc = config_in.train;
-  if (tc.device == "cuda" && !torch::cuda::is_available()) throw Error("train.device is cuda but no CUDA device is available");
-  const torch::Device device = tc.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  torch::AutoGradMode grad_on(true);  // thread-local: the caller's thread may be in inference mode
+// The config without what may change between an interrupted run and its resumption.
+nlohmann::json resumable_config(nlohmann::json config) {
+  config["train"].erase("device");
+  return config;
+}
 
-  std::error_code ec;
-  const StateFiles state{fs::path(out_dir) / "state"};
-  fs::create_directories(state.dir, ec);
-  if (ec) throw FileError(out_dir, "cannot create the output directory: " + ec.message());
-  const std::string log_path = (fs::path(out_dir) / "training_log.jsonl").string();
-  TrainResult result;
-  result.output_dir = out_dir;
+void check_finite_loss(double loss, const char* stage, int64_t step, int64_t last_checkpoint, const std::string& state_dir,
+                       const char* lr_key) {
+  if (std::isfinite(loss)) return;
+  throw Error(std::string("training stopped: the ") + stage + " loss became " + (std::isnan(loss) ? "NaN" : "infinite") +
+              " at step " + std::to_string(step) + ". " +
+              (last_checkpoint > 0 ? "The last good checkpoint (step " + std::to_string(last_checkpoint) + ") is kept in " +
+                                         state_dir + "; "
+                                   : std::string("No checkpoint of this stage was saved yet; ")) +
+              "lower train." + lr_key + " or train.grad_clip in the config, then run again" +
+              (last_checkpoint > 0 ? " with --resume" : ""));
+}
 
-  StageState st;
-  if (resume) {
-    if (!fs::exists(state.json())) throw FileError(state.json(), "missing: nothing to resume (train without --resume first)");
-    st = read_state(state);
-    result.resumed = true;
-  } else if (fs::exists(state.json())) {
-    throw FileError(out_dir, "holds an unfinished training run; pass --resume to continue it or remove the directory");
+// One training run: its data, state files and the two stages, each a small step.
+class GeneratorTraining {
+ public:
+  GeneratorTraining(const Zoo& zoo, const GeneratorConfig& config, std::string out_dir, const TrainCallback& progress,
+                    int64_t report_every)
+      : zoo_(zoo), tc_(config.train), out_dir_(std::move(out_dir)), state_{fs::path(out_dir_) / "state"},
+        log_path_((fs::path(out_dir_) / "training_log.jsonl").string()), progress_(progress), report_every_(report_every),
+        device_(tc_.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU)),
+        normalizer_(config.normalization), config_json_(config.to_json()) {
+    result_.output_dir = out_dir_;
   }
+
+  TrainResult run(const GeneratorConfig& config, bool resume) {
+    open_state(config, resume);
+    torch::manual_seed(tc_.seed);
+    prepare_data();
+    gen_ = std::make_unique<ConditionalGenerator>(config, zoo_.layout(), normalizer_, tasks_of(zoo_));
+    gen_->to(device_);
+    if (st_.stage == "autoencoder") {
+      if (!train_autoencoder()) return cancelled();
+    } else {
+      load_module_weights(*gen_->autoencoder, state_.file("autoencoder.safetensors"));
+    }
+    encode_latents();
+    if (!train_diffusion()) return cancelled();
+    finish();
+    return result_;
+  }
+
+ private:
+  TrainResult cancelled() {
+    result_.cancelled = true;
+    return result_;
+  }
+
+  void open_state(const GeneratorConfig& config, bool resume) {
+    std::error_code ec;
+    fs::create_directories(state_.dir, ec);
+    if (ec) throw FileError(out_dir_, "cannot create the output directory: " + ec.message());
+    if (!resume) {
+      if (fs::exists(state_.json()))
+        throw FileError(out_dir_, "holds an unfinished training run; pass --resume to continue it or remove the directory");
+      return;
+    }
+    if (!fs::exists(state_.json())) throw FileError(state_.json(), "missing: nothing to resume (train without --resume first)");
+    const nlohmann::json saved = read_state(state_, st_);
+    if (saved.contains("config") && resumable_config(saved["config"]) != resumable_config(config.to_json()))
+      throw FileError(state_.json(), "the interrupted run used another config; resume with the same config (only "
+                                     "train.device may change) or start a new run in another directory");
+    if (saved.contains("zoo") && saved["zoo"] != zoo_fingerprint(zoo_))
+      throw FileError(state_.json(), "the zoo changed since the interrupted run (tasks or checkpoint counts: was " +
+                                         saved["zoo"].dump() + "); resume on the same zoo or start a new run");
+    result_.resumed = true;
+  }
+
+  void save_state() const { write_state(state_, st_, config_json_, zoo_fingerprint(zoo_)); }
 
   // Randomness is a function of (seed, stage, step) alone: the initial weights come from the seed, and every
   // step reseeds (batch, noise, timesteps, condition dropout). A run resumed from any checkpoint therefore
   // continues exactly as the uninterrupted run would have (on the CPU, where kernels are deterministic).
-  torch::manual_seed(tc.seed);
-  const auto seed_step = [&tc](int64_t stage, int64_t step) {
-    torch::manual_seed(tc.seed * 1000003ULL + static_cast<uint64_t>(stage) * 10000019ULL + static_cast<uint64_t>(step));
+  void seed_step(int64_t stage, int64_t step) const {
+    torch::manual_seed(tc_.seed * 1000003ULL + static_cast<uint64_t>(stage) * 10000019ULL + static_cast<uint64_t>(step));
+  }
+
+  torch::Tensor pick(int64_t batch) const {
+    return torch::randint(data_.size(0), {std::min(batch, data_.size(0))}, torch::TensorOptions().dtype(torch::kLong).device(device_));
+  }
+
+  // Every task's checkpoints, normalised, with the task of each row.
+  void prepare_data() {
+    normalizer_.fit(zoo_);
+    std::vector<torch::Tensor> rows;
+    std::vector<int64_t> row_task;
+    const auto names = zoo_.tasks();
+    for (size_t i = 0; i < names.size(); ++i) {
+      torch::Tensor x = normalizer_.encode(names[i], zoo_.task_params(names[i]));
+      rows.push_back(x);
+      row_task.insert(row_task.end(), static_cast<size_t>(x.size(0)), static_cast<int64_t>(i));
+    }
+    data_ = torch::cat(rows).to(device_);
+    data_task_ = torch::tensor(row_task, torch::kLong).to(device_);
+  }
+
+  bool train_autoencoder();
+  void encode_latents();
+  bool train_diffusion();
+  torch::Tensor condition_batch(const torch::Tensor& task_of_row, const std::vector<ConditionInput>& inputs,
+                                const torch::Tensor& fixed_features) const;
+
+  void finish() {
+    gen_->eval();
+    gen_->to(torch::kCPU);
+    gen_->save(out_dir_);
+    remove_tree(state_.dir.string());  // finished: the bundle is complete
+  }
+
+  const Zoo& zoo_;
+  const TrainConfig& tc_;
+  std::string out_dir_;
+  StateFiles state_;
+  std::string log_path_;
+  const TrainCallback& progress_;
+  int64_t report_every_;
+  torch::Device device_;
+  ParameterNormalizer normalizer_;
+  nlohmann::json config_json_;  // the config as given (compared on resume)
+  StageState st_;
+  TrainResult result_;
+  torch::Tensor data_, data_task_, latents_;
+  std::unique_ptr<ConditionalGenerator> gen_;
+};
+
+bool GeneratorTraining::train_autoencoder() {
+  ParamAutoencoder& ae = gen_->autoencoder;
+  if (st_.step > 0) load_module_weights(*ae, state_.file("autoencoder.safetensors"));
+  torch::optim::AdamW opt(ae->parameters(), torch::optim::AdamWOptions(tc_.ae_lr).weight_decay(tc_.weight_decay));
+  if (st_.step > 0 && fs::exists(state_.file("ae_optimizer.pt"))) torch::load(opt, state_.file("ae_optimizer.pt"));
+  Reporter rep("autoencoder", tc_.ae_steps, report_every_, progress_, log_path_);
+  rep.start_at(st_.step);
+  ae->train();
+  int64_t last_checkpoint = st_.step;
+  auto checkpoint = [&](int64_t step) {
+    st_.step = last_checkpoint = step;
+    save_module_weights(*ae, state_.file("autoencoder.safetensors"));
+    save_optimizer(opt, state_.file("ae_optimizer.pt"));
+    save_state();
   };
-
-  // Data: every task's checkpoints, normalised.
-  ParameterNormalizer normalizer(config_in.normalization);
-  normalizer.fit(zoo);
-  std::vector<torch::Tensor> rows;
-  std::vector<int64_t> row_task;
-  const auto names = zoo.tasks();
-  for (size_t i = 0; i < names.size(); ++i) {
-    torch::Tensor x = normalizer.encode(names[i], zoo.task_params(names[i]));
-    rows.push_back(x);
-    row_task.insert(row_task.end(), static_cast<size_t>(x.size(0)), static_cast<int64_t>(i));
-  }
-  const torch::Tensor data = torch::cat(rows).to(device);
-  const torch::Tensor data_task = torch::tensor(row_task, torch::kLong).to(device);
-  const int64_t n = data.size(0);
-
-  ConditionalGenerator gen(config_in, zoo.layout(), normalizer, tasks_of(zoo));
-  const GeneratorConfig& config = gen.config;
-  gen.to(device);
-  auto pick = [&](int64_t batch) { return torch::randint(n, {batch}, torch::TensorOptions().dtype(torch::kLong).device(device)); };
-  const bool autocast = device.is_cuda() && tc.bf16;
-
-  // ---- stage 1: parameter autoencoder ----
-  if (st.stage == "autoencoder") {
-    if (st.step > 0) load_module_weights(*gen.autoencoder, state.file("autoencoder.safetensors"));
-    torch::optim::AdamW opt(gen.autoencoder->parameters(), torch::optim::AdamWOptions(tc.ae_lr).weight_decay(tc.weight_decay));
-    if (st.step > 0 && fs::exists(state.file("ae_optimizer.pt"))) torch::load(opt, state.file("ae_optimizer.pt"));
-    Reporter rep("autoencoder", tc.ae_steps, report_every, progress, log_path);
-    rep.start_at(st.step);
-    gen.autoencoder->train();
-    auto checkpoint = [&](int64_t step) {
-      st.step = step;
-      save_module_weights(*gen.autoencoder, state.file("autoencoder.safetensors"));
-      save_optimizer(opt, state.file("ae_optimizer.pt"));
-      write_state(state, st, config.to_json());
-    };
-    for (int64_t step = st.step; step < tc.ae_steps; ++step) {
-      seed_step(1, step);
-      const double lr = scheduled_lr(tc.ae_lr, step, tc.ae_steps, tc.warmup_steps);
-      set_lr(opt, lr);
-      torch::Tensor x = data.index_select(0, pick(std::min(tc.ae_batch, n)));
-      AutoencoderOutput out;
-      {
-        AutocastGuard ac(autocast);
-        out = gen.autoencoder->forward(x);
-      }
-      torch::Tensor loss = torch::mse_loss(out.reconstruction.to(torch::kFloat), x) + config.autoencoder.kl_weight * out.kl.to(torch::kFloat);
-      opt.zero_grad();
-      loss.backward();
-      torch::nn::utils::clip_grad_norm_(gen.autoencoder->parameters(), tc.grad_clip);
-      opt.step();
-      const bool go_on = rep.add(step + 1, loss.item<double>(), lr);
-      if ((step + 1) % tc.checkpoint_every == 0 || !go_on) checkpoint(step + 1);
-      if (!go_on) {
-        result.cancelled = true;
-        return result;
-      }
+  const bool autocast = device_.is_cuda() && tc_.bf16;
+  for (int64_t step = st_.step; step < tc_.ae_steps; ++step) {
+    seed_step(1, step);
+    const double lr = scheduled_lr(tc_.ae_lr, step, tc_.ae_steps, tc_.warmup_steps);
+    set_lr(opt, lr);
+    const torch::Tensor x = data_.index_select(0, pick(tc_.ae_batch));
+    AutoencoderOutput out;
+    {
+      AutocastGuard ac(autocast);
+      out = ae->forward(x);
     }
-    result.final_autoencoder_loss = rep.last_loss();
-    st.stage = "diffusion";
-    st.step = 0;
-    save_module_weights(*gen.autoencoder, state.file("autoencoder.safetensors"));
-    write_state(state, st, config.to_json());
-  } else {
-    load_module_weights(*gen.autoencoder, state.file("autoencoder.safetensors"));
+    torch::Tensor loss = torch::mse_loss(out.reconstruction.to(torch::kFloat), x) + gen_->config.autoencoder.kl_weight * out.kl.to(torch::kFloat);
+    const double value = loss.item<double>();
+    check_finite_loss(value, "autoencoder", step + 1, last_checkpoint, state_.dir.string(), "ae_lr");
+    opt.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(ae->parameters(), tc_.grad_clip);
+    opt.step();
+    const bool go_on = rep.add(step + 1, value, lr);
+    if ((step + 1) % tc_.checkpoint_every == 0 || !go_on) checkpoint(step + 1);
+    if (!go_on) return false;
   }
+  result_.final_autoencoder_loss = rep.last_loss();
+  st_.stage = "diffusion";
+  st_.step = 0;
+  save_module_weights(*ae, state_.file("autoencoder.safetensors"));
+  save_state();
+  return true;
+}
 
-  // Latents of every checkpoint (no noise), scaled to unit variance for the diffusion model.
-  gen.autoencoder->eval();
-  torch::Tensor latents;
-  {
-    torch::NoGradGuard no_grad;
-    std::vector<torch::Tensor> parts, recon_err;
-    double err = 0, norm = 0;
-    for (int64_t i = 0; i < n; i += 64) {
-      torch::Tensor x = data.narrow(0, i, std::min<int64_t>(64, n - i));
-      torch::Tensor z = gen.autoencoder->encode(x);
-      parts.push_back(z);
-      err += (gen.autoencoder->decode(z) - x).pow(2).sum().item<double>();
-      norm += x.pow(2).sum().item<double>();
-    }
-    latents = torch::cat(parts);
-    result.reconstruction_error = norm > 0 ? std::sqrt(err / norm) : 0;
-    if (st.step == 0) st.latent_scale = 1.0 / std::max(1e-8, latents.std().item<double>());
+// Latents of every checkpoint (no noise), scaled to unit variance for the diffusion model; the reconstruction
+// error against the data's norm and against the within-task variation.
+void GeneratorTraining::encode_latents() {
+  gen_->autoencoder->eval();
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts, recon;
+  for (int64_t i = 0; i < data_.size(0); i += 64) {
+    const torch::Tensor x = data_.narrow(0, i, std::min<int64_t>(64, data_.size(0) - i));
+    parts.push_back(gen_->autoencoder->encode(x));
+    recon.push_back(gen_->autoencoder->decode(parts.back()));
   }
-  gen.latent_scale = st.latent_scale;
-  latents = latents * st.latent_scale;
+  latents_ = torch::cat(parts);
+  const torch::Tensor x = data_.to(torch::kDouble), err = torch::cat(recon).to(torch::kDouble) - x;
+  const double norm = x.square().sum().item<double>();
+  result_.reconstruction_error = norm > 0 ? std::sqrt(err.square().sum().item<double>() / norm) : 0;
+  result_.reconstruction_rms = std::sqrt(err.square().sum(1).mean().item<double>());
+  double within = 0;
+  for (int64_t k = 0; k < static_cast<int64_t>(zoo_.tasks().size()); ++k) {
+    const torch::Tensor rows = x.index_select(0, (data_task_ == k).nonzero().squeeze(1));
+    within += (rows - rows.mean(0)).square().sum().item<double>();
+  }
+  result_.within_task_rms = std::sqrt(within / double(data_.size(0)));
+  result_.reconstruction_to_spread = result_.within_task_rms > 0 ? result_.reconstruction_rms / result_.within_task_rms : 0;
+  if (st_.step == 0) st_.latent_scale = 1.0 / std::max(1e-8, latents_.std().item<double>());
+  gen_->latent_scale = st_.latent_scale;
+  latents_ = latents_ * st_.latent_scale;
+}
 
-  // ---- stage 2: conditional latent diffusion ----
-  auto scheduler = config.make_sampler_scheduler("ddpm");
-  auto ema = make_denoiser(config.denoiser);
-  ema->to(device);
-  const bool encoder_trains = !gen.condition_encoder->parameters().empty();
-  if (st.step > 0) {
-    load_module_weights(*gen.denoiser, state.file("denoiser.safetensors"));
-    load_module_weights(*ema, state.file("denoiser_ema.safetensors"));
-    if (encoder_trains) load_module_weights(*gen.condition_encoder, state.file("condition_encoder.safetensors"));
+torch::Tensor GeneratorTraining::condition_batch(const torch::Tensor& task_of_row, const std::vector<ConditionInput>& inputs,
+                                                 const torch::Tensor& fixed_features) const {
+  torch::Tensor cond;
+  if (fixed_features.defined()) {
+    cond = fixed_features.index_select(0, task_of_row);
   } else {
-    copy_module_weights(*gen.denoiser, *ema);
+    std::vector<ConditionInput> batch;
+    const auto host = task_of_row.cpu();
+    for (int64_t i = 0; i < host.size(0); ++i) batch.push_back(inputs[static_cast<size_t>(host[i].item<int64_t>())]);
+    cond = gen_->condition_encoder->encode(batch);
   }
-  std::vector<torch::Tensor> params = gen.denoiser->parameters();
-  for (auto& p : gen.condition_encoder->parameters()) params.push_back(p);
-  torch::optim::AdamW opt(params, torch::optim::AdamWOptions(tc.lr).weight_decay(tc.weight_decay));
-  if (st.step > 0 && fs::exists(state.file("diffusion_optimizer.pt"))) torch::load(opt, state.file("diffusion_optimizer.pt"));
-  std::vector<ConditionInput> task_inputs;
-  for (const auto& name : names) task_inputs.push_back(gen.task_condition(name));
+  const torch::Tensor drop =
+      (torch::rand({cond.size(0), 1}, torch::TensorOptions().device(device_)) < tc_.cond_dropout).to(cond.dtype());
+  return cond * (1 - drop) + gen_->denoiser->null_condition().unsqueeze(0) * drop;
+}
+
+bool GeneratorTraining::train_diffusion() {
+  ConditionalGenerator& g = *gen_;
+  auto scheduler = g.config.make_sampler_scheduler("ddpm");
+  auto ema = make_denoiser(g.config.denoiser);
+  ema->to(device_);
+  const bool encoder_trains = !g.condition_encoder->parameters().empty();
+  if (st_.step > 0) {
+    load_module_weights(*g.denoiser, state_.file("denoiser.safetensors"));
+    load_module_weights(*ema, state_.file("denoiser_ema.safetensors"));
+    if (encoder_trains) load_module_weights(*g.condition_encoder, state_.file("condition_encoder.safetensors"));
+  } else {
+    copy_module_weights(*g.denoiser, *ema);
+  }
+  std::vector<torch::Tensor> params = g.denoiser->parameters();
+  for (auto& p : g.condition_encoder->parameters()) params.push_back(p);
+  torch::optim::AdamW opt(params, torch::optim::AdamWOptions(tc_.lr).weight_decay(tc_.weight_decay));
+  if (st_.step > 0 && fs::exists(state_.file("diffusion_optimizer.pt"))) torch::load(opt, state_.file("diffusion_optimizer.pt"));
+  std::vector<ConditionInput> inputs;
+  for (const auto& name : zoo_.tasks()) inputs.push_back(g.task_condition(name));
   torch::Tensor fixed_features;
   if (!encoder_trains) {
     torch::NoGradGuard no_grad;
-    fixed_features = gen.condition_encoder->encode(task_inputs).to(device);
+    fixed_features = g.condition_encoder->encode(inputs).to(device_);
   }
-  const int64_t T = scheduler->num_train_timesteps();
-  Reporter rep("diffusion", tc.diffusion_steps, report_every, progress, log_path);
-  rep.start_at(st.step);
-  gen.denoiser->train();
-  gen.condition_encoder->train();
+  Reporter rep("diffusion", tc_.diffusion_steps, report_every_, progress_, log_path_);
+  rep.start_at(st_.step);
+  g.denoiser->train();
+  g.condition_encoder->train();
+  int64_t last_checkpoint = st_.step;
   auto checkpoint = [&](int64_t step) {
-    st.step = step;
-    save_module_weights(*gen.denoiser, state.file("denoiser.safetensors"));
-    save_module_weights(*ema, state.file("denoiser_ema.safetensors"));
-    if (encoder_trains) save_module_weights(*gen.condition_encoder, state.file("condition_encoder.safetensors"));
-    save_optimizer(opt, state.file("diffusion_optimizer.pt"));
-    write_state(state, st, config.to_json());
+    st_.step = last_checkpoint = step;
+    save_module_weights(*g.denoiser, state_.file("denoiser.safetensors"));
+    save_module_weights(*ema, state_.file("denoiser_ema.safetensors"));
+    if (encoder_trains) save_module_weights(*g.condition_encoder, state_.file("condition_encoder.safetensors"));
+    save_optimizer(opt, state_.file("diffusion_optimizer.pt"));
+    save_state();
   };
-  const auto opts_long = torch::TensorOptions().dtype(torch::kLong).device(device);
-  for (int64_t step = st.step; step < tc.diffusion_steps; ++step) {
+  const int64_t T = scheduler->num_train_timesteps();
+  const bool autocast = device_.is_cuda() && tc_.bf16;
+  for (int64_t step = st_.step; step < tc_.diffusion_steps; ++step) {
     seed_step(2, step);
-    const double lr = scheduled_lr(tc.lr, step, tc.diffusion_steps, tc.warmup_steps);
+    const double lr = scheduled_lr(tc_.lr, step, tc_.diffusion_steps, tc_.warmup_steps);
     set_lr(opt, lr);
-    const torch::Tensor idx = pick(std::min(tc.batch, n));
-    const torch::Tensor x0 = latents.index_select(0, idx);
-    const torch::Tensor t = torch::randint(T, {idx.size(0)}, opts_long);
+    const torch::Tensor idx = pick(tc_.batch);
+    const torch::Tensor x0 = latents_.index_select(0, idx);
+    const torch::Tensor t = torch::randint(T, {idx.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(device_));
     const torch::Tensor noise = torch::randn_like(x0);
     const torch::Tensor xt = scheduler->add_noise(x0, noise, t);
-    const torch::Tensor target = config.denoiser.prediction == "v_prediction" ? scheduler->get_velocity(x0, noise, t) : noise;
-    const torch::Tensor task_of_row = data_task.index_select(0, idx);
-    torch::Tensor cond;
-    if (encoder_trains) {
-      std::vector<ConditionInput> batch;
-      const auto host = task_of_row.cpu();
-      for (int64_t i = 0; i < host.size(0); ++i) batch.push_back(task_inputs[static_cast<size_t>(host[i].item<int64_t>())]);
-      cond = gen.condition_encoder->encode(batch);
-    } else {
-      cond = fixed_features.index_select(0, task_of_row);
-    }
-    const torch::Tensor drop = (torch::rand({idx.size(0), 1}, torch::TensorOptions().device(device)) < tc.cond_dropout).to(cond.dtype());
-    cond = cond * (1 - drop) + gen.denoiser->null_condition().unsqueeze(0) * drop;
+    const torch::Tensor target = g.config.denoiser.prediction == "v_prediction" ? scheduler->get_velocity(x0, noise, t) : noise;
+    const torch::Tensor cond = condition_batch(data_task_.index_select(0, idx), inputs, fixed_features);
     torch::Tensor pred;
     {
       AutocastGuard ac(autocast);
-      pred = gen.denoiser->forward(xt, t, cond);
+      pred = g.denoiser->forward(xt, t, cond);
     }
     torch::Tensor loss = torch::mse_loss(pred.to(torch::kFloat), target);
+    const double value = loss.item<double>();
+    check_finite_loss(value, "diffusion", step + 1, last_checkpoint, state_.dir.string(), "lr");
     opt.zero_grad();
     loss.backward();
-    torch::nn::utils::clip_grad_norm_(params, tc.grad_clip);
+    torch::nn::utils::clip_grad_norm_(params, tc_.grad_clip);
     opt.step();
-    ema_update(*ema, *gen.denoiser, std::min(tc.ema_decay, (1.0 + step) / (10.0 + step)));
-    const bool go_on = rep.add(step + 1, loss.item<double>(), lr);
-    if ((step + 1) % tc.checkpoint_every == 0 || !go_on) checkpoint(step + 1);
-    if (!go_on) {
-      result.cancelled = true;
-      return result;
-    }
+    ema_update(*ema, *g.denoiser, std::min(tc_.ema_decay, (1.0 + step) / (10.0 + step)));
+    const bool go_on = rep.add(step + 1, value, lr);
+    if ((step + 1) % tc_.checkpoint_every == 0 || !go_on) checkpoint(step + 1);
+    if (!go_on) return false;
   }
-  result.final_diffusion_loss = rep.last_loss();
-  copy_module_weights(*ema, *gen.denoiser);
-  gen.eval();
-  gen.to(torch::kCPU);
-  gen.save(out_dir);
-  remove_tree(state.dir.string());  // finished: the bundle is complete
-  return result;
+  result_.final_diffusion_loss = rep.last_loss();
+  copy_module_weights(*ema, *g.denoiser);
+  return true;
+}
+
+}  // namespace
+
+TrainResult train_generator(const Zoo& zoo, const GeneratorConfig& config, const std::string& out_dir, bool resume,
+                            const TrainCallback& progress, int64_t report_every) {
+  if (zoo.tasks().empty()) throw FileError(zoo.dir(), "the zoo has no tasks to train on");
+  if (config.train.device == "cuda" && !torch::cuda::is_available())
+    throw Error("train.device is cuda but no CUDA device is available");
+  torch::AutoGradMode grad_on(true);  // thread-local: the caller's thread may be in inference mode
+  GeneratorTraining training(zoo, config, out_dir, progress, report_every);
+  return training.run(config, resume);
 }
 
 }  // namespace lorastudio

@@ -7,7 +7,9 @@
 // Progress goes to a callback that can cancel. Every `checkpoint_every` steps, and when cancelled, the
 // full training state is saved under OUT/state/, so `resume` continues without losing work; the
 // finished generator is written as a bundle into OUT (see conditional_generator.h). On the CPU a seed
-// makes training deterministic.
+// makes training deterministic. A resumed run must have the same config (train.device aside) and the same
+// zoo (tasks and checkpoint counts) as the interrupted one; a non-finite loss stops training with an Error
+// that names the stage and step, and the last good checkpoint stays in OUT/state/ to resume from.
 #include <functional>
 #include <string>
 
@@ -33,6 +35,12 @@ struct TrainResult {
   double final_autoencoder_loss = 0;
   double final_diffusion_loss = 0;
   double reconstruction_error = 0;  // relative ||x - AE(x)|| / ||x|| over the zoo (normalised space)
+  // In the normalised space: the RMS reconstruction error per checkpoint, the RMS distance of a checkpoint
+  // from its task's mean (the variation the autoencoder must carry), and their ratio (≪ 1 is needed: an
+  // autoencoder whose error is the size of the within-task variation reproduces task means only).
+  double reconstruction_rms = 0;
+  double within_task_rms = 0;
+  double reconstruction_to_spread = 0;
   std::string output_dir;
 };
 

@@ -5,6 +5,7 @@
 #include "core/generator/latent_transformer.h"
 #include "core/generator/unet1d.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace lorastudio {
 
@@ -17,34 +18,35 @@ nlohmann::json DenoiserConfig::to_json() const {
 
 DenoiserConfig DenoiserConfig::from_json(const nlohmann::json& j, const std::string& label) {
   DenoiserConfig c;
-  try {
-    c.kind = j.value("kind", c.kind);
-    c.latent_channels = j.value("latent_channels", c.latent_channels);
-    c.latent_length = j.value("latent_length", c.latent_length);
-    c.cond_dim = j.value("cond_dim", c.cond_dim);
-    c.emb_dim = j.value("emb_dim", c.emb_dim);
-    c.channels = j.value("channels", c.channels);
-    c.groups = j.value("groups", c.groups);
-    c.d_model = j.value("d_model", c.d_model);
-    c.depth = j.value("depth", c.depth);
-    c.heads = j.value("heads", c.heads);
-    c.token_patch = j.value("token_patch", c.token_patch);
-    c.prediction = j.value("prediction", c.prediction);
-  } catch (const nlohmann::json::exception& e) {
-    throw FileError(label, std::string("denoiser config: ") + e.what());
+  const JsonReader r(j, label, "denoiser");
+  r.only({"kind", "latent_channels", "latent_length", "cond_dim", "emb_dim", "channels", "groups", "d_model", "depth",
+          "heads", "token_patch", "prediction"});
+  r.read("kind", c.kind, {"unet", "transformer"});
+  r.read("latent_channels", c.latent_channels, 1, 1024);
+  r.read("latent_length", c.latent_length, 1, 65536);
+  r.read("cond_dim", c.cond_dim, 1, 65536);
+  r.read("emb_dim", c.emb_dim, 2, 8192);
+  r.read("channels", c.channels, 1, 8192);
+  r.read("groups", c.groups, 1, 1024);
+  r.read("d_model", c.d_model, 1, 8192);
+  r.read("depth", c.depth, 1, 256);
+  r.read("heads", c.heads, 1, 256);
+  r.read("token_patch", c.token_patch, 1, 65536);
+  r.read("prediction", c.prediction, {"epsilon", "v_prediction"});
+  if (c.kind == "transformer") {
+    if (c.d_model % c.heads != 0)
+      r.fail("heads", std::to_string(c.heads) + " does not divide d_model = " + std::to_string(c.d_model));
+    if (c.latent_length % c.token_patch != 0)
+      r.fail("token_patch", std::to_string(c.token_patch) + " does not divide the latent length " + std::to_string(c.latent_length));
   }
-  if (c.kind != "unet" && c.kind != "transformer")
-    throw FileError(label, "denoiser config: kind must be unet or transformer (got \"" + c.kind + "\")");
-  if (c.prediction != "epsilon" && c.prediction != "v_prediction")
-    throw FileError(label, "denoiser config: prediction must be epsilon or v_prediction");
-  if (c.kind == "transformer" && (c.d_model % c.heads != 0 || c.latent_length % c.token_patch != 0))
-    throw FileError(label, "denoiser config: d_model must divide by heads and latent_length by token_patch");
   if (c.kind == "unet") {
     for (auto ch : c.channels)
-      if (ch % c.groups != 0) throw FileError(label, "denoiser config: every unet channel count must divide by groups");
+      if (ch % c.groups != 0)
+        r.fail("groups", std::to_string(c.groups) + " does not divide the channel count " + std::to_string(ch));
     const int64_t downs = static_cast<int64_t>(c.channels.size()) - 1;
-    if (downs < 0 || c.latent_length % (int64_t(1) << std::max<int64_t>(downs, 0)) != 0)
-      throw FileError(label, "denoiser config: latent_length must divide by 2^(levels-1)");
+    if (downs > 30 || c.latent_length % (int64_t(1) << downs) != 0)
+      r.fail("channels", std::to_string(c.channels.size()) + " levels need a latent length divisible by 2^" +
+                             std::to_string(downs) + " (latent length " + std::to_string(c.latent_length) + ")");
   }
   return c;
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace lorastudio {
 namespace {
@@ -43,26 +44,19 @@ nlohmann::json AutoencoderConfig::to_json() const {
 
 AutoencoderConfig AutoencoderConfig::from_json(const nlohmann::json& j, const std::string& label) {
   AutoencoderConfig c;
-  try {
-    c.input_dim = j.value("input_dim", c.input_dim);
-    c.patch = j.value("patch", c.patch);
-    c.channels = j.value("channels", c.channels);
-    c.latent_channels = j.value("latent_channels", c.latent_channels);
-    c.latent_length = j.value("latent_length", c.latent_length);
-    c.norm = j.value("norm", c.norm);
-    c.activation = j.value("activation", c.activation);
-    c.input_noise = j.value("input_noise", c.input_noise);
-    c.latent_noise = j.value("latent_noise", c.latent_noise);
-    c.kl_weight = j.value("kl_weight", c.kl_weight);
-  } catch (const nlohmann::json::exception& e) {
-    throw FileError(label, std::string("autoencoder config: ") + e.what());
-  }
-  if (c.patch <= 0 || c.latent_channels <= 0 || c.latent_length <= 0)
-    throw FileError(label, "autoencoder config: patch, latent_channels and latent_length must be positive");
-  if (c.norm != "instance" && c.norm != "batch" && c.norm != "none")
-    throw FileError(label, "autoencoder config: norm must be instance, batch or none (got \"" + c.norm + "\")");
-  if (c.activation != "leaky_relu" && c.activation != "elu")
-    throw FileError(label, "autoencoder config: activation must be leaky_relu or elu (got \"" + c.activation + "\")");
+  const JsonReader r(j, label, "autoencoder");
+  r.only({"input_dim", "patch", "channels", "latent_channels", "latent_length", "norm", "activation", "input_noise",
+          "latent_noise", "kl_weight"});
+  r.read("input_dim", c.input_dim, 0, int64_t(1) << 31);  // 0: set from the zoo
+  r.read("patch", c.patch, 1, 65536);
+  r.read("channels", c.channels, 1, 8192);
+  r.read("latent_channels", c.latent_channels, 1, 1024);
+  r.read("latent_length", c.latent_length, 1, 65536);
+  r.read("norm", c.norm, {"instance", "batch", "none"});
+  r.read("activation", c.activation, {"leaky_relu", "elu"});
+  r.read("input_noise", c.input_noise, 0.0, 10.0);
+  r.read("latent_noise", c.latent_noise, 0.0, 10.0);
+  r.read("kl_weight", c.kl_weight, 0.0, 1e6);
   return c;
 }
 

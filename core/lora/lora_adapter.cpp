@@ -3,6 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include <torch/torch.h>
+
 #include "core/util/error.h"
 
 namespace lorastudio {
@@ -56,6 +58,31 @@ void LoraAdapter::validate(const std::string& label) const {
       throw FileError(label, s.str());
     }
   }
+}
+
+namespace {
+
+bool all_finite(const torch::Tensor& t) { return !t.defined() || t.numel() == 0 || torch::isfinite(t).all().item<bool>(); }
+
+}  // namespace
+
+std::vector<std::string> LoraAdapter::non_finite_modules() const {
+  std::vector<std::string> bad;
+  for (const auto& m : modules)
+    if (!all_finite(m.A) || !all_finite(m.B) || !all_finite(m.magnitude)) bad.push_back(module_key(m));
+  for (const auto& [name, t] : saved_modules)
+    if (!all_finite(t)) bad.push_back(name + " (modules_to_save)");
+  return bad;
+}
+
+void LoraAdapter::require_finite(const std::string& label) const {
+  const std::vector<std::string> bad = non_finite_modules();
+  if (bad.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < bad.size() && i < 8; ++i) list += (i ? ", " : "") + bad[i];
+  if (bad.size() > 8) list += ", … (" + std::to_string(bad.size() - 8) + " more)";
+  throw FileError(label, "holds NaN or Inf values in " + std::to_string(bad.size()) + " module" + (bad.size() == 1 ? "" : "s") +
+                             ": " + list);
 }
 
 std::string LoraAdapter::layout_difference(const LoraAdapter& other) const {

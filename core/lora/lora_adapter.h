@@ -45,6 +45,10 @@ struct LoraAdapter {
   int64_t parameter_count() const;
   // Shapes consistent (A 2-D, B 2-D, ranks agree, magnitude [out]); throws FileError(label, ...) naming the module.
   void validate(const std::string& label) const;
+  // Names of the modules (and saved full modules) whose tensors hold NaN or Inf, in order.
+  std::vector<std::string> non_finite_modules() const;
+  // Throws FileError(label, …) listing them when there are any: an adapter with NaN or Inf is refused.
+  void require_finite(const std::string& label) const;
   // Same modules (path, component, in, out) in the same order; returns "" or a description of the first difference.
   std::string layout_difference(const LoraAdapter& other) const;
 };

@@ -306,4 +306,10 @@ nlohmann::json ZooLayout::summary_json() const {
           {"balance", {{"scale_A", balance_.scale_A}, {"scale_B", balance_.scale_B}}}};
 }
 
+std::string ZooLayout::module_of(int64_t index) const {
+  for (const auto& m : modules_)
+    if (index >= m.offset_A && index < m.offset_A + m.size()) return m.key();
+  return {};
+}
+
 }  // namespace lorastudio

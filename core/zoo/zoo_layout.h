@@ -65,6 +65,8 @@ class ZooLayout {
   const std::string& base_model() const { return base_model_; }
   const std::string& task_type() const { return task_type_; }
   const std::vector<std::string>& target_modules() const { return target_modules_; }
+  // The key of the module that holds flat coordinate `index` (0 <= index < D), "" outside.
+  std::string module_of(int64_t index) const;
 
   // "" when `adapter` fits this layout, else the first difference, naming the module
   // (e.g. "module transformer_blocks.3.attn1.to_q has rank 2; the zoo's has rank 1").

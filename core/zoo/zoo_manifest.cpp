@@ -11,7 +11,8 @@ namespace {
 constexpr const char* kZooFormat = "lorastudio-zoo";
 
 
-// A relative path inside the zoo: no absolute paths, no "..", no empty parts.
+}  // namespace
+
 bool is_inside_path(const std::string& p) {
   if (p.empty() || p.front() == '/') return false;
   size_t start = 0;
@@ -25,7 +26,6 @@ bool is_inside_path(const std::string& p) {
   return true;
 }
 
-}  // namespace
 
 TaskCondition TaskCondition::from_text(std::string text, std::vector<std::string> examples) {
   TaskCondition c;

@@ -66,6 +66,9 @@ struct ZooManifest {
 // Returns "" or what is wrong with the name.
 std::string task_name_problem(const std::string& name);
 
+// A relative path that stays inside its directory: not absolute, no "..", "." or empty parts.
+bool is_inside_path(const std::string& path);
+
 nlohmann::json manifest_to_json(const ZooManifest& manifest);
 // `label` names the file in errors.
 ZooManifest manifest_from_json(const nlohmann::json& j, const std::string& label);
