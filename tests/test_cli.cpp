@@ -8,6 +8,7 @@
 #include "tests/support/adapter_testing.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/golden_expectations.h"
 
 using namespace lorastudio;
 
@@ -73,13 +74,15 @@ class TestCli : public QObject {
   void inspects_golden_adapters() {
     const std::string gpt2 = test::golden_path("models/gpt2_lora_adapter");
     LS_REQUIRE_FILE(gpt2);
+    const test::ExpectedPeftAdapter g = test::expected_peft_adapter(gpt2);
     auto j = cli_json("inspect --json " + q(gpt2));
-    QCOMPARE(j["fan_in_fan_out"].get<bool>(), true);
-    QCOMPARE(j["module_count"].get<int>(), 2);
+    QCOMPARE(j["fan_in_fan_out"].get<bool>(), g.fan_in_fan_out);
+    QCOMPARE(j["module_count"].get<size_t>(), g.modules.size());
     const std::string bert = test::golden_path("models/bert_lora_adapter");
+    const test::ExpectedPeftAdapter e = test::expected_peft_adapter(bert);
     auto b = cli_json("inspect --json " + q(bert));
-    QCOMPARE(b["saved_module_parameters"].get<int>(), 2 * 32 + 2);
-    QCOMPARE(b["parameter_count"].get<int>(), 512);
+    QCOMPARE(b["saved_module_parameters"].get<int64_t>(), e.saved_parameters);
+    QCOMPARE(b["parameter_count"].get<int64_t>(), e.lora_parameters);
   }
 
   void convert_interpolate_soup_compare() {

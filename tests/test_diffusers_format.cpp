@@ -10,6 +10,7 @@
 #include "core/util/error.h"
 #include "tests/support/adapter_testing.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/golden_expectations.h"
 
 using namespace lorastudio;
 
@@ -23,14 +24,15 @@ class TestDiffusersFormat : public QObject {
     LoadedAdapter d = load_adapter(dir + "/pytorch_lora_weights.safetensors");
     LoadedAdapter p = load_adapter(dir);
     QCOMPARE(d.format, AdapterFormat::Diffusers);
-    QCOMPARE(d.adapter.modules.size(), size_t(16));
+    const test::ExpectedPeftAdapter e = test::expected_peft_adapter(dir);
+    QCOMPARE(d.adapter.modules.size(), e.modules.size());
     QCOMPARE(d.adapter.modules[0].component, std::string("transformer"));
     // The file stores no alpha: diffusers' convention alpha = rank applies, and the loader says so.
-    QCOMPARE(d.adapter.modules[0].alpha, 4.0);
+    for (size_t i = 0; i < e.modules.size(); ++i) QCOMPARE(d.adapter.modules[i].alpha, double(e.modules[i].rank));
     QVERIFY(!d.notes.empty());
     QVERIFY(QString::fromStdString(d.notes[0]).contains("alpha"));
-    // Same factors as the PEFT form; with the PEFT alpha the ΔW agree exactly.
-    for (auto& m : d.adapter.modules) m.alpha = 8.0;
+    // Same factors as the PEFT form; with the PEFT alphas the ΔW agree exactly.
+    for (size_t i = 0; i < e.modules.size(); ++i) d.adapter.modules[i].alpha = e.modules[i].alpha;
     QCOMPARE(test::max_delta_difference(d.adapter, p.adapter), 0.0);
   }
 

@@ -1,6 +1,8 @@
 // Every real adapter, converted to every format and back: ΔW of every module unchanged.
 #include <QtTest/QtTest>
 #include <QTemporaryDir>
+#include <nlohmann/json.hpp>
+#include <fstream>
 
 #include "core/formats/adapter_io.h"
 #include "tests/support/adapter_testing.h"
@@ -46,6 +48,32 @@ class TestFormatConversion : public QObject {
     QCOMPARE(back.adapter.fan_in_fan_out, original.adapter.fan_in_fan_out);
     for (size_t i = 0; i < original.adapter.modules.size(); ++i)
       QCOMPARE(back.adapter.modules[i].path, original.adapter.modules[i].path);
+  }
+
+  // A classifier adapter's head (modules_to_save) cannot live in a kohya or diffusers file: back in PEFT form its
+  // task type is dropped too (peft would expect the head and fail with a KeyError), and both steps say so.
+  void head_task_type_follows_its_head() {
+    const std::string path = test::golden_path("models/bert_lora_adapter");
+    LS_REQUIRE_FILE(path);
+    const LoadedAdapter original = load_adapter(path);
+    QVERIFY(!original.adapter.saved_modules.empty());
+    QTemporaryDir tmp;
+    const std::string root = tmp.path().toStdString();
+    const SaveResult same = save_adapter(original.adapter, AdapterFormat::Peft, root + "/peft");
+    QVERIFY(same.notes.empty());
+    QCOMPARE(load_adapter(root + "/peft").adapter.task_type, original.adapter.task_type);
+    for (AdapterFormat via : {AdapterFormat::Kohya, AdapterFormat::Diffusers}) {
+      const std::string mid = root + "/" + format_name(via) + ".safetensors";
+      const SaveResult dropped = save_adapter(original.adapter, via, mid);
+      QVERIFY(!dropped.notes.empty() && QString::fromStdString(dropped.notes.back()).contains("modules_to_save"));
+      const LoadedAdapter through = load_adapter(mid);
+      const SaveResult back = save_adapter(through.adapter, AdapterFormat::Peft, root + "/back_" + format_name(via));
+      QVERIFY(!back.notes.empty() && QString::fromStdString(back.notes.back()).contains("task_type"));
+      std::ifstream in(root + "/back_" + std::string(format_name(via)) + "/adapter_config.json");
+      const nlohmann::json config = nlohmann::json::parse(in);
+      QVERIFY2(config["task_type"].is_null(), config.dump().c_str());
+      QVERIFY(config["modules_to_save"].is_null() || config["modules_to_save"].empty());
+    }
   }
 
   void chain_through_all_formats() {

@@ -85,7 +85,7 @@ class TestMemorizationReport : public QObject {
     for (auto& m : b.modules) {
       const torch::Tensor gauge = torch::eye(m.rank()) * 3.0 + 0.5 * torch::ones({m.rank(), m.rank()});
       m.B = m.B.mm(gauge);
-      m.A = torch::linalg::inv(gauge).mm(m.A);
+      m.A = torch::inverse(gauge).mm(m.A);
     }
     const ZooLayout layout = ZooLayout::from_adapter(a);
     const torch::Tensor x = layout.flatten(a).unsqueeze(0), y = layout.flatten(b).unsqueeze(0);

@@ -12,6 +12,7 @@
 #include "core/util/error.h"
 #include "tests/support/adapter_testing.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/golden_expectations.h"
 
 using namespace lorastudio;
 
@@ -33,6 +34,20 @@ std::vector<NamedTensor> two_modules(int64_t rank_q = 2) {
           {"base_model.model.layer.0.v.lora_B.weight", torch::randn({5, 2})}};
 }
 
+// The loaded modules are the file's, in block order (numbers compared as numbers), with its shapes and alphas.
+void expect_modules(const LoraAdapter& a, const test::ExpectedPeftAdapter& e) {
+  QCOMPARE(a.modules.size(), e.modules.size());
+  for (size_t i = 0; i < e.modules.size(); ++i) {
+    const LoraModule& m = a.modules[i];
+    QCOMPARE(m.path, e.modules[i].path);
+    QCOMPARE(m.rank(), e.modules[i].rank);
+    QCOMPARE(m.in_features(), e.modules[i].in);
+    QCOMPARE(m.out_features(), e.modules[i].out);
+    QCOMPARE(m.alpha, e.modules[i].alpha);
+    QCOMPARE(a.scale(m), e.modules[i].alpha / double(e.modules[i].rank));
+  }
+}
+
 }  // namespace
 
 class TestPeftFormat : public QObject {
@@ -43,40 +58,33 @@ class TestPeftFormat : public QObject {
     const std::string dir = test::golden_path("models/bert_lora_adapter");
     LS_REQUIRE_FILE(dir + "/adapter_config.json");
     LoadedAdapter l = load_adapter(dir);
+    const test::ExpectedPeftAdapter e = test::expected_peft_adapter(dir);
     QCOMPARE(l.format, AdapterFormat::Peft);
-    QCOMPARE(l.adapter.modules.size(), size_t(4));
-    QCOMPARE(l.adapter.modules[0].path, std::string("bert.encoder.layer.0.attention.self.query"));
-    QCOMPARE(l.adapter.modules[0].rank(), int64_t(2));
-    QCOMPARE(l.adapter.modules[0].alpha, 4.0);
-    QCOMPARE(l.adapter.scale(l.adapter.modules[0]), 2.0);
-    QCOMPARE(l.adapter.saved_modules.size(), size_t(2));
-    QVERIFY(l.adapter.saved_modules.count("classifier.weight"));
-    QCOMPARE(l.adapter.task_type, std::string("SEQ_CLS"));
-    QCOMPARE(l.adapter.parameter_count(), int64_t(4 * (2 * 32 + 32 * 2)));
+    expect_modules(l.adapter, e);
+    QVERIFY(e.saved_tensors > 0);  // a sequence classifier saves its head
+    QCOMPARE(l.adapter.saved_modules.size(), e.saved_tensors);
+    int64_t saved = 0;
+    for (const auto& [name, t] : l.adapter.saved_modules) saved += t.numel();
+    QCOMPARE(saved, e.saved_parameters);
+    QCOMPARE(l.adapter.task_type, e.task_type);
+    QCOMPARE(l.adapter.parameter_count(), e.lora_parameters);
   }
 
   void reads_gpt2_adapter_fan_in_fan_out() {
     const std::string dir = test::golden_path("models/gpt2_lora_adapter");
     LS_REQUIRE_FILE(dir + "/adapter_config.json");
     LoadedAdapter l = load_adapter(dir);
+    const test::ExpectedPeftAdapter e = test::expected_peft_adapter(dir);
+    QVERIFY(e.fan_in_fan_out);
     QVERIFY(l.adapter.fan_in_fan_out);
-    QCOMPARE(l.adapter.modules.size(), size_t(2));
-    QCOMPARE(l.adapter.modules[1].path, std::string("transformer.h.1.attn.c_attn"));
-    QCOMPARE(l.adapter.modules[0].out_features(), int64_t(96));
-    QCOMPARE(l.adapter.modules[0].in_features(), int64_t(32));
+    expect_modules(l.adapter, e);
   }
 
   void reads_pixart_style_adapter_in_block_order() {
     const std::string dir = test::golden_path("pixart/lora_style");
     LS_REQUIRE_FILE(dir + "/adapter_config.json");
     LoadedAdapter l = load_adapter(dir);
-    QCOMPARE(l.adapter.modules.size(), size_t(16));
-    QCOMPARE(l.adapter.modules.front().path, std::string("transformer_blocks.0.attn1.to_k"));
-    QCOMPARE(l.adapter.modules.back().path, std::string("transformer_blocks.1.attn2.to_v"));
-    for (const auto& m : l.adapter.modules) {
-      QCOMPARE(m.rank(), int64_t(4));
-      QCOMPARE(m.alpha, 8.0);
-    }
+    expect_modules(l.adapter, test::expected_peft_adapter(dir));
   }
 
   void round_trip_keeps_everything() {

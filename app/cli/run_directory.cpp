@@ -7,6 +7,7 @@
 
 #include "app/cli/arg_parser.h"
 #include "core/util/error.h"
+#include "core/util/file_tree.h"
 
 namespace fs = std::filesystem;
 
@@ -36,8 +37,7 @@ RunDirectory::RunDirectory(std::string dir, bool replace) : dir_(std::move(dir))
 }
 
 RunDirectory::~RunDirectory() {
-  std::error_code ec;
-  if (!committed_) fs::remove_all(staging_, ec);
+  if (!committed_) remove_tree(staging_);  // not fs::remove_all: see core/util/file_tree.h
 }
 
 std::vector<std::string> RunDirectory::earlier_outputs() const {
@@ -67,7 +67,7 @@ int RunDirectory::commit() {
     if (ec) throw FileError((fs::path(dir_) / e.path().filename()).string(), "cannot move the new output into place: " + ec.message());
   }
   fs::remove(staging_, ec);
-  fs::remove_all(aside, ec);
+  remove_tree(aside.string());
   committed_ = true;
   return static_cast<int>(earlier.size());
 }

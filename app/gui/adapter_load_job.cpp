@@ -9,15 +9,18 @@
 
 namespace lorastudio::gui {
 
-AdapterLoadJob* AdapterLoadJob::start(const QString& path, QObject* context) {
+AdapterLoadJob* AdapterLoadJob::start(const QString& path, QObject* receiver,
+                                      std::function<void(const AdapterSummary&)> on_finished,
+                                      std::function<void(const QString&)> on_failed) {
   qRegisterMetaType<lorastudio::gui::AdapterSummary>();
   auto* job = new AdapterLoadJob(path);
+  QObject::connect(job, &AdapterLoadJob::finished, receiver, std::move(on_finished), Qt::QueuedConnection);
+  QObject::connect(job, &AdapterLoadJob::failed, receiver, std::move(on_failed), Qt::QueuedConnection);
   QThread* thread = QThread::create([job] { job->run(); });
   job->moveToThread(thread);
   QObject::connect(thread, &QThread::finished, thread, &QObject::deleteLater);
   QObject::connect(thread, &QThread::finished, job, &QObject::deleteLater);
-  Q_UNUSED(context);
-  thread->start();
+  thread->start();  // only now: everything is connected
   return job;
 }
 

@@ -75,9 +75,8 @@ void MainWindow::build_menus() {
 
 void MainWindow::open_adapter(const QString& path) {
   statusBar()->showMessage(tr("Loading %1…").arg(path));
-  AdapterLoadJob* job = AdapterLoadJob::start(path, this);
-  connect(job, &AdapterLoadJob::finished, this, &MainWindow::show_summary, Qt::QueuedConnection);
-  connect(job, &AdapterLoadJob::failed, this, &MainWindow::show_error, Qt::QueuedConnection);
+  AdapterLoadJob::start(
+      path, this, [this](const AdapterSummary& s) { show_summary(s); }, [this](const QString& m) { show_error(m); });
 }
 
 void MainWindow::show_summary(const AdapterSummary& summary) {

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "core/bench/bench_environment.h"
 #include "core/bench/bench_timing.h"
 #include "core/generator/autocast_guard.h"
 #include "core/generator/generation.h"
@@ -109,6 +110,7 @@ nlohmann::json run_generate_bench(const GenerateBenchOptions& o) {
           {"device", device.str()},
           {"device_name", device.is_cuda() ? "cuda" : "cpu"},
           {"threads", torch::get_num_threads()},
+          {"environment", bench_environment()},
           {"libtorch", torch_version.str()},
           {"bf16_autocast", device.is_cuda() && o.bf16},
           {"cuda_graphs", device.is_cuda() && o.cuda_graphs && CudaGraphRunner::supported()},

@@ -1,5 +1,7 @@
 #include "core/bench/lora_bench.h"
 
+#include "core/bench/bench_environment.h"
+
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -281,6 +283,7 @@ nlohmann::json run_lora_bench(const LoraBenchOptions& options) {
   j["device"] = device.str();
   j["libtorch"] = TORCH_VERSION;
   j["threads"] = at::get_num_threads();
+  j["environment"] = bench_environment();
   j["model"] = {{"name", "PixArt-α XL/2 attention (attn1/attn2 to_q, to_k, to_v, to_out.0)"},
                 {"blocks", options.blocks},
                 {"matrices", bench.matrices()},

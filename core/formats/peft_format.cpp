@@ -1,6 +1,7 @@
 #include "core/formats/peft_format.h"
 
 #include <filesystem>
+#include <set>
 
 #include "core/formats/lora_config.h"
 #include "core/formats/module_assembler.h"
@@ -125,6 +126,15 @@ SaveResult write_peft_adapter(const LoraAdapter& adapter, const std::string& dir
   write_safetensors(result.weights_path, tensors, metadata);
   LoraConfig config = config_for(adapter);
   if (!adapter.modules.front().component.empty()) config.component = adapter.modules.front().component;
+  // PEFT's task types with a head (sequence and token classification, question answering) always put the head in
+  // modules_to_save and expect its weights when loading: without them (an adapter that went through a kohya or
+  // diffusers file, which cannot hold them) the task type must go, or peft fails with a KeyError.
+  static const std::set<std::string> kHeadTasks = {"SEQ_CLS", "TOKEN_CLS", "QUESTION_ANS"};
+  if (adapter.saved_modules.empty() && kHeadTasks.count(config.task_type)) {
+    result.notes.push_back("task_type " + config.task_type + " not written: its head (modules_to_save) is not in this adapter, "
+                           "and peft would expect it; load it into the base model with its own head");
+    config.task_type.clear();
+  }
   write_file_atomically((fs::path(directory) / "adapter_config.json").string(), to_peft_json(config).dump(2) + "\n");
   return result;
 }

@@ -171,12 +171,13 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
   }
 
   // One page-locked copy per output, then adapters as views of the rows (no per-module copies).
+  // NaN or Inf is caught where the output is (one reduction on the device), detailed on the host only then.
+  if (!torch::isfinite(device_outputs[0]).all().item<bool>()) require_finite_output(device_outputs[0].cpu(), g.layout);
   std::vector<torch::Tensor> host;
   for (const auto& t : device_outputs) host.push_back(to_host(t));
   synchronize(device);
   out.decode_seconds = elapsed() - out.sample_seconds;
   out.params = host[0];
-  require_finite_output(out.params, g.layout);
   const torch::Tensor& unbalanced = host.size() > 1 ? host[1] : host[0];
   out.adapters.reserve(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) out.adapters.push_back(g.layout.adapter_view(unbalanced[i]));

@@ -72,15 +72,16 @@ struct SchedulerGoldenReplay {
   int64_t steps = 0;
   double max_abs_error = 0;    // over the whole trajectory
   double max_ulp_error = 0;    // per step, in float32 ulps of the step's largest golden |value|
+  double max_ulps_per_step = 0;  // the same divided by the steps taken so far (what ulps_per_step bounds)
   double final_abs_error = 0;  // of the last sample
   int64_t worst_step = -1;
-  bool within_tolerance = true;  // every step within max(abs_tolerance, ulp_tolerance of those ulps)
+  bool within_tolerance = true;  // step i within max(abs_tolerance, (i + 1) · ulps_per_step of those ulps)
 };
 
 // Replays a run: the scheduler made from the run's config, x_T through the fake model, each sample compared
 // with the golden trajectory (the run's own recorded noise for DDPM).
 inline SchedulerGoldenReplay replay_scheduler_golden(const std::string& run, double abs_tolerance = 1e-4,
-                                                     double ulp_tolerance = 0) {
+                                                     double ulps_per_step = 0) {
   const nlohmann::json spec = scheduler_golden_json().at("runs").at(run);
   const SchedulerKind kind = scheduler_golden_kind(run);
   const auto scheduler = make_scheduler(kind, scheduler_config_from_json(spec.at("config"), kind));
@@ -109,7 +110,8 @@ inline SchedulerGoldenReplay replay_scheduler_golden(const std::string& run, dou
     const double err = diff.max().item<double>();
     if (!(err <= r.max_abs_error)) r.max_abs_error = err, r.worst_step = i;  // NaN counts as worst
     r.max_ulp_error = std::max(r.max_ulp_error, err / ulp);
-    if (!(err <= std::max(abs_tolerance, ulp_tolerance * ulp))) r.within_tolerance = false;
+    r.max_ulps_per_step = std::max(r.max_ulps_per_step, err / ulp / double(i + 1));
+    if (!(err <= std::max(abs_tolerance, ulps_per_step * double(i + 1) * ulp))) r.within_tolerance = false;
     if (i == n - 1) r.final_abs_error = err;
   }
   if (n < trajectory.size(0)) r.max_abs_error = INFINITY, r.within_tolerance = false;  // too few timesteps
@@ -148,15 +150,15 @@ inline void add_scheduler_golden_rows(SchedulerKind kind) {
 }
 
 // goldenTrajectory(): replays the row's run and checks timesteps and trajectory (the test's last statement).
-inline void check_scheduler_golden(double ulp_tolerance = 0) {
+inline void check_scheduler_golden(double ulps_per_step = 0) {
   QFETCH(QString, run);
   LS_REQUIRE_FILE(scheduler_golden_json_path());
   LS_REQUIRE_FILE(scheduler_golden_tensors_path());
   if (run.isEmpty()) QSKIP("golden.json has no run of this scheduler");
-  const auto r = replay_scheduler_golden(run.toStdString(), kSchedulerGoldenTolerance, ulp_tolerance);
+  const auto r = replay_scheduler_golden(run.toStdString(), kSchedulerGoldenTolerance, ulps_per_step);
   QCOMPARE(r.timesteps, r.expected_timesteps);
-  qInfo("%s: max abs error %.3g (%.2g ulps; worst at step %lld), final %.3g", qPrintable(run), r.max_abs_error,
-        r.max_ulp_error, static_cast<long long>(r.worst_step), r.final_abs_error);
+  qInfo("%s: max abs error %.3g (%.2g ulps, %.2g ulps per step taken; worst at step %lld), final %.3g", qPrintable(run),
+        r.max_abs_error, r.max_ulp_error, r.max_ulps_per_step, static_cast<long long>(r.worst_step), r.final_abs_error);
   QVERIFY2(r.within_tolerance, qPrintable(QString("max abs error %1 (%2 ulps)").arg(r.max_abs_error).arg(r.max_ulp_error)));
 }
 

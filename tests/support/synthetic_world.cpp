@@ -19,7 +19,7 @@ ZooLayout world_layout(const SyntheticWorldSpec& s) {
 
 // `count` orthonormal directions in R^D.
 torch::Tensor directions(int64_t count, int64_t dim) {
-  return std::get<0>(torch::linalg::qr(torch::randn({dim, count}, torch::kDouble))).t().to(torch::kFloat);  // [count, D]
+  return std::get<0>(torch::linalg_qr(torch::randn({dim, count}, torch::kDouble))).t().to(torch::kFloat);  // [count, D]
 }
 
 // `count` rows of task `t`'s distribution (its centre and directions must be set).
