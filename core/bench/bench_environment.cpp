@@ -14,32 +14,34 @@ std::string classify(const std::string& path) {
   if (path.find("openblas") != std::string::npos) return "OpenBLAS";
   if (path.find("mkl") != std::string::npos) return "MKL";
   if (path.find("blis") != std::string::npos) return "BLIS";
-  if (path.find("/blas/libblas") != std::string::npos || path.find("libblas.so") != std::string::npos)
-    return "reference BLAS (netlib)";
+  if (path.find("/blas/libblas") != std::string::npos) return "reference BLAS (netlib)";
   return "unknown";
 }
 
 }  // namespace
 
+// LibTorch calls the library the dynamic linker resolved for libblas.so.3 (Debian's alternatives choose it);
+// other BLAS libraries may be mapped too (OpenBLAS's LAPACK, say) without serving those calls. So a mapped
+// libblas* wins; only without one does a libopenblas / libmkl_rt / libblis count.
 BlasLibrary loaded_blas() {
   std::ifstream maps("/proc/self/maps");
   std::string line;
-  BlasLibrary found;
+  BlasLibrary blas, other;
   while (std::getline(maps, line)) {
     const auto slash = line.find('/');
     if (slash == std::string::npos) continue;
     const std::string path = line.substr(slash);
     const std::string file = std::filesystem::path(path).filename().string();
-    const bool blas = file.rfind("libblas", 0) == 0 || file.rfind("libopenblas", 0) == 0 || file.rfind("libmkl_rt", 0) == 0 ||
-                      file.rfind("libblis", 0) == 0;
-    if (!blas) continue;
+    const bool is_blas = file.rfind("libblas", 0) == 0;
+    const bool is_other = file.rfind("libopenblas", 0) == 0 || file.rfind("libmkl_rt", 0) == 0 || file.rfind("libblis", 0) == 0;
+    if (!is_blas && !is_other) continue;
     std::error_code ec;
     const std::filesystem::path real = std::filesystem::canonical(path, ec);
-    found.path = ec ? path : real.string();
-    found.name = classify(found.path);
-    if (found.name != "reference BLAS (netlib)") break;  // an optimised one wins if both are mapped
+    BlasLibrary& slot = is_blas ? blas : other;
+    slot.path = ec ? path : real.string();
+    slot.name = classify(slot.path);
   }
-  return found;
+  return blas.path.empty() ? other : blas;
 }
 
 nlohmann::json bench_environment() {
