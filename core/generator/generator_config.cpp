@@ -1,7 +1,5 @@
 #include "core/generator/generator_config.h"
 
-#include <set>
-
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"

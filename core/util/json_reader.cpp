@@ -74,25 +74,21 @@ void JsonReader::only(const std::set<std::string>& allowed) const {
 }
 
 int64_t JsonReader::to_int(const std::string& key, const nlohmann::json& v, int64_t lo, int64_t hi) const {
-  double d = 0;
+  const std::string range = " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")";
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(INT64_MAX)) fail(key, std::to_string(u) + " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")");
-    d = static_cast<double>(u);
-    if (static_cast<int64_t>(u) < lo || static_cast<int64_t>(u) > hi)
-      fail(key, std::to_string(u) + " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")");
+    if (u > static_cast<uint64_t>(hi) || static_cast<int64_t>(u) < lo) fail(key, std::to_string(u) + range);
     return static_cast<int64_t>(u);
   }
   if (v.is_number_integer()) {
     const int64_t i = v.get<int64_t>();
-    if (i < lo || i > hi) fail(key, std::to_string(i) + " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")");
+    if (i < lo || i > hi) fail(key, std::to_string(i) + range);
     return i;
   }
   if (v.is_number_float()) {
-    d = v.get<double>();
+    const double d = v.get<double>();
     if (std::floor(d) != d) fail(key, "expected an integer, got " + number_text(d));
-    if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
-      fail(key, number_text(d) + " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")");
+    if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) fail(key, number_text(d) + range);
     return static_cast<int64_t>(d);
   }
   fail(key, "expected an integer, got " + type_of(v));

@@ -45,9 +45,9 @@ torch::Tensor delta_gram(const ZooLayout& layout, const torch::Tensor& X, const 
   return gram_of_unbalanced(layout, unbalanced_rows(layout, X), unbalanced_rows(layout, Y));
 }
 
-torch::Tensor delta_norms(const ZooLayout& layout, const torch::Tensor& X) {
-  const torch::Tensor x = unbalanced_rows(layout, X);
-  torch::Tensor sq = torch::zeros({x.size(0)}, x.options());
+// ||ΔW_x|| per unbalanced row: each row's Gram with itself.
+static torch::Tensor norms_of_unbalanced(const ZooLayout& layout, const torch::Tensor& x) {
+  torch::Tensor sq = torch::empty({x.size(0)}, x.options());
   for (int64_t i = 0; i < x.size(0); ++i) {
     const torch::Tensor row = x.narrow(0, i, 1);
     sq[i] = gram_of_unbalanced(layout, row, row)[0][0];
@@ -55,9 +55,13 @@ torch::Tensor delta_norms(const ZooLayout& layout, const torch::Tensor& X) {
   return sq.clamp_min(0).sqrt();
 }
 
+torch::Tensor delta_norms(const ZooLayout& layout, const torch::Tensor& X) {
+  return norms_of_unbalanced(layout, unbalanced_rows(layout, X));
+}
+
 torch::Tensor delta_distances(const ZooLayout& layout, const torch::Tensor& X, const torch::Tensor& Y) {
   const torch::Tensor x = unbalanced_rows(layout, X), y = unbalanced_rows(layout, Y);
-  const torch::Tensor nx = delta_norms(layout, X).square(), ny = delta_norms(layout, Y).square();
+  const torch::Tensor nx = norms_of_unbalanced(layout, x).square(), ny = norms_of_unbalanced(layout, y).square();
   const torch::Tensor d2 = nx.unsqueeze(1) + ny.unsqueeze(0) - 2 * gram_of_unbalanced(layout, x, y);
   return d2.clamp_min(0).sqrt();
 }
