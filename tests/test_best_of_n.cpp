@@ -85,5 +85,6 @@ class TestBestOfN : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestBestOfN)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestBestOfN)
 #include "test_best_of_n.moc"

@@ -332,5 +332,6 @@ class TestCheckpointReader : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestCheckpointReader)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestCheckpointReader)
 #include "test_checkpoint_reader.moc"

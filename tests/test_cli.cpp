@@ -124,5 +124,6 @@ class TestCli : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestCli)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestCli)
 #include "test_cli.moc"

@@ -232,5 +232,6 @@ class TestCliBadInput : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestCliBadInput)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestCliBadInput)
 #include "test_cli_bad_input.moc"

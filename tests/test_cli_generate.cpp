@@ -174,5 +174,6 @@ class TestCliGenerate : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestCliGenerate)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestCliGenerate)
 #include "test_cli_generate.moc"

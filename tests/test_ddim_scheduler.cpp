@@ -145,5 +145,6 @@ class TestDdimScheduler : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestDdimScheduler)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestDdimScheduler)
 #include "test_ddim_scheduler.moc"

@@ -179,5 +179,6 @@ class TestDdpmScheduler : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestDdpmScheduler)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestDdpmScheduler)
 #include "test_ddpm_scheduler.moc"

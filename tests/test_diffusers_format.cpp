@@ -152,5 +152,6 @@ class TestDiffusersFormat : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestDiffusersFormat)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestDiffusersFormat)
 #include "test_diffusers_format.moc"

@@ -177,5 +177,6 @@ class TestDpmSolverScheduler : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestDpmSolverScheduler)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestDpmSolverScheduler)
 #include "test_dpm_solver_scheduler.moc"

@@ -93,5 +93,6 @@ class TestFormatConversion : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestFormatConversion)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestFormatConversion)
 #include "test_format_conversion.moc"

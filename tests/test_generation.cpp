@@ -15,42 +15,13 @@
 #include "core/imaging/image_io.h"
 #include "core/util/error.h"
 #include "tests/support/adapter_testing.h"
+#include "tests/support/tiny_generator.h"
 
 using namespace lorastudio;
 
 namespace {
 
-GeneratorConfig tiny_config(const std::string& condition_kind = "text") {
-  GeneratorConfig c;
-  c.autoencoder.patch = 8;
-  c.autoencoder.channels = {16, 32};
-  c.autoencoder.latent_channels = 4;
-  c.autoencoder.latent_length = 8;
-  c.denoiser.kind = "unet";
-  c.denoiser.channels = {16, 32};
-  c.denoiser.emb_dim = 32;
-  c.condition.kind = condition_kind;
-  c.condition.dim = 32;
-  return c;
-}
-
-ConditionalGenerator tiny_generator(BalanceOptions balance = {}, const std::string& condition_kind = "text",
-                                    const std::vector<std::string>& images = {}) {
-  torch::manual_seed(7);
-  const LoraAdapter a = test::random_adapter({{"blocks.0.to_q", 16, 16, 2, 4}, {"blocks.0.to_v", 16, 16, 2, 4}}, 1);
-  const ZooLayout layout = ZooLayout::from_adapter(a, balance);
-  ParameterNormalizer normalizer(NormalizationOptions{});
-  normalizer.fit({{"red", torch::randn({6, layout.dim()}) * 0.1 + 1.0}, {"blue", torch::randn({6, layout.dim()}) * 0.1 - 1.0}});
-  std::vector<GeneratorTask> tasks(2);
-  tasks[0].name = "red";
-  tasks[0].condition = TaskCondition::from_text("warm red strokes");
-  tasks[1].name = "blue";
-  tasks[1].condition = TaskCondition::from_text("cold blue strokes");
-  for (size_t i = 0; i < images.size() && i < tasks.size(); ++i) tasks[i].image_files = {images[i]};
-  ConditionalGenerator g(tiny_config(condition_kind), layout, normalizer, tasks);
-  g.eval();
-  return g;
-}
+using test::tiny_generator;
 
 // A binary PPM of one colour.
 void write_ppm(const std::string& path, int r, int g, int b) {
@@ -258,5 +229,6 @@ class TestGeneration : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestGeneration)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestGeneration)
 #include "test_generation.moc"

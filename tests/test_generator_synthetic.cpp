@@ -340,5 +340,6 @@ class TestGeneratorSynthetic : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestGeneratorSynthetic)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestGeneratorSynthetic)
 #include "test_generator_synthetic.moc"

@@ -139,5 +139,6 @@ class TestGroupedMerge : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestGroupedMerge)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestGroupedMerge)
 #include "test_grouped_merge.moc"

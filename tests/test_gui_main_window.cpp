@@ -39,5 +39,6 @@ class TestGuiMainWindow : public QObject {
   }
 };
 
-QTEST_MAIN(TestGuiMainWindow)
+#include "tests/support/test_main.h"
+LORASTUDIO_GUI_TEST_MAIN(TestGuiMainWindow)
 #include "test_gui_main_window.moc"

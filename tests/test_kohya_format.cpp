@@ -120,5 +120,6 @@ class TestKohyaFormat : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestKohyaFormat)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestKohyaFormat)
 #include "test_kohya_format.moc"

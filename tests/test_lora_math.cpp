@@ -241,5 +241,6 @@ class TestLoraMath : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestLoraMath)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestLoraMath)
 #include "test_lora_math.moc"

@@ -192,5 +192,6 @@ class TestLoraMixing : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestLoraMixing)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestLoraMixing)
 #include "test_lora_mixing.moc"

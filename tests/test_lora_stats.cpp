@@ -171,5 +171,6 @@ class TestLoraStats : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestLoraStats)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestLoraStats)
 #include "test_lora_stats.moc"

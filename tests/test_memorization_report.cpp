@@ -164,5 +164,6 @@ class TestMemorizationReport : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestMemorizationReport)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestMemorizationReport)
 #include "test_memorization_report.moc"

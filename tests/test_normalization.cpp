@@ -293,5 +293,6 @@ class TestNormalization : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestNormalization)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestNormalization)
 #include "test_normalization.moc"

@@ -196,5 +196,6 @@ class TestPeftFormat : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestPeftFormat)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestPeftFormat)
 #include "test_peft_format.moc"

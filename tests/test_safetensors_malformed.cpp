@@ -311,5 +311,6 @@ class TestSafetensorsMalformed : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestSafetensorsMalformed)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestSafetensorsMalformed)
 #include "test_safetensors_malformed.moc"

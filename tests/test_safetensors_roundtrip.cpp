@@ -396,5 +396,6 @@ class TestSafetensorsRoundtrip : public QObject {
 
 };
 
-QTEST_APPLESS_MAIN(TestSafetensorsRoundtrip)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestSafetensorsRoundtrip)
 #include "test_safetensors_roundtrip.moc"

@@ -212,5 +212,6 @@ class TestSampler : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestSampler)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestSampler)
 #include "test_sampler.moc"

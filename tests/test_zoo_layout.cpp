@@ -257,10 +257,10 @@ class TestZooLayout : public QObject {
     QTest::addColumn<QString>("fault");
     QTest::addColumn<QString>("expected");
     QTest::newRow("offset") << "offset" << "offsets do not follow";
-    QTest::newRow("dim") << "dim" << "\"dim\" is";
+    QTest::newRow("dim") << "dim" << "dim: 5 but the modules add up to";
     QTest::newRow("version") << "version" << "layout version 7";
     QTest::newRow("format") << "format" << "not a zoo layout";
-    QTest::newRow("rank type") << "rank type" << "\"rank\" has the wrong type";
+    QTest::newRow("rank type") << "rank type" << "modules[0].rank: expected an integer, got a string";
     QTest::newRow("duplicate") << "duplicate" << "appears twice";
     QTest::newRow("balance") << "balance" << "balance scales must be finite and non-zero";
   }
@@ -297,5 +297,6 @@ class TestZooLayout : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestZooLayout)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestZooLayout)
 #include "test_zoo_layout.moc"

@@ -217,6 +217,9 @@ class TestZooStore : public QObject {
     QTest::newRow("truncated task file") << "truncated task file" << "tasks/a.safetensors" << "";
     QTest::newRow("zoo.json not JSON") << "zoo.json not JSON" << "zoo.json" << "is not valid JSON";
     QTest::newRow("future version") << "future version" << "zoo.json" << "zoo version 99 is not supported";
+    // Found by the zoo.json fuzzer: a float version beyond int's range was undefined behaviour.
+    QTest::newRow("huge version") << "huge version" << "zoo.json" << "version: 1.555555556e+72 is out of range";
+    QTest::newRow("number overflow") << "number overflow" << "zoo.json" << "is not valid JSON: number overflow";
     QTest::newRow("count vs sources") << "count vs sources" << "zoo.json" << "3 sources for 4 checkpoints";
     QTest::newRow("manifest dim") << "manifest dim" << "zoo.json" << "\"dim\" is 7";
     QTest::newRow("missing layout") << "missing layout" << "layout.json" << "is missing";
@@ -242,6 +245,8 @@ class TestZooStore : public QObject {
     if (f == "truncated task file") fs::resize_file(task_a, 20);
     if (f == "zoo.json not JSON") write_bytes(dir + "/zoo.json", "{\"format\": \"lorastudio-zoo\", ");
     if (f == "future version") manifest["version"] = 99;
+    if (f == "huge version") manifest["version"] = 1.5555555555555555e72;
+    if (f == "number overflow") write_bytes(dir + "/zoo.json", "{\"format\": \"lorastudio-zoo\", \"version\": -1e400}");
     if (f == "count vs sources") manifest["tasks"][0]["count"] = 4;
     if (f == "manifest dim") manifest["dim"] = 7;
     if (f == "missing layout") fs::remove(dir + "/layout.json");
@@ -252,7 +257,7 @@ class TestZooStore : public QObject {
     if (f == "missing metrics") write_safetensors(task_a, {{"params", torch::zeros({3, dim})}});
     if (f == "swapped task file") fs::copy_file(dir + "/tasks/b.safetensors", task_a, fs::copy_options::overwrite_existing);
     if (f == "missing image") fs::remove(dir + "/images/a/0_starry_night.jpg");
-    if (f == "future version" || f == "count vs sources" || f == "manifest dim") write_json(dir + "/zoo.json", manifest);
+    if (f == "future version" || f == "huge version" || f == "count vs sources" || f == "manifest dim") write_json(dir + "/zoo.json", manifest);
     expect_file_error([&] { Zoo::open(dir); }, file.toStdString(), message.toStdString());
   }
 
@@ -494,5 +499,6 @@ class TestZooStore : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestZooStore)
+#include "tests/support/test_main.h"
+LORASTUDIO_TEST_MAIN(TestZooStore)
 #include "test_zoo_store.moc"

@@ -11,6 +11,7 @@
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
 #include "core/bench/generate_bench.h"
+#include "core/bench/train_bench.h"
 #include "core/bench/lora_bench.h"
 #include "core/util/atomic_file.h"
 
@@ -23,6 +24,19 @@ std::vector<std::string> split_list(const std::string& s) {
   for (std::string item; std::getline(in, item, ',');)
     if (!item.empty()) out.push_back(item);
   return out;
+}
+
+// --json FILE: the results, written atomically.
+void write_json_option(const ArgParser& p, const nlohmann::json& results) {
+  if (!p.has("--json")) return;
+  write_file_atomically(p.get("--json"), results.dump(2) + "\n");
+  std::cout << "results written to " << p.get("--json") << "\n";
+}
+
+// Progress lines on stderr unless --quiet.
+std::function<void(const std::string&)> progress_option(const ArgParser& p) {
+  if (p.has("--quiet")) return {};
+  return [](const std::string& line) { std::cerr << "  " << line << "\n"; };
 }
 
 void print_lora_summary(const nlohmann::json& j) {
@@ -79,14 +93,11 @@ int run_lora_bench_command(int argc, char** argv) {
   options.also_rank1 = !p.has("--no-rank1");
   options.blocks = p.get_int("--blocks", 1, 1000);
   options.hidden = p.get_int("--hidden", 1, 65536);
-  if (!p.has("--quiet")) options.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+  options.progress = progress_option(p);
 
   const nlohmann::json result = run_lora_bench(options);
   print_lora_summary(result);
-  if (p.has("--json")) {
-    write_file_atomically(p.get("--json"), result.dump(2) + "\n");
-    std::cout << "results written to " << p.get("--json") << "\n";
-  }
+  write_json_option(p, result);
   return result["all_correct"].get<bool>() ? 0 : 1;
 }
 
@@ -102,9 +113,11 @@ int run_generate_bench_command(int argc, char** argv) {
       .flag("--fp32", "no bf16 autocast on CUDA")
       .flag("--no-graphs", "no CUDA graphs (eager denoiser calls)")
       .flag("--quiet", "no progress lines on stderr")
+      .option("--save-generator", "DIR", "also save the benchmark's (random) generator there, to time 'generate' on it")
       .option("--json", "FILE", "write the results as JSON to FILE");
   if (!p.parse(argc, argv)) return 0;
   GenerateBenchOptions o;
+  o.save_generator = p.get("--save-generator");
   o.device = device_option(p).is_cuda() ? "cuda" : "cpu";
   o.count = p.get_int("-n", 1, 4096);
   o.samplers = split_list(p.get("--samplers"));
@@ -112,7 +125,7 @@ int run_generate_bench_command(int argc, char** argv) {
   o.denoiser = p.get_choice("--denoiser", {"unet", "transformer"});
   o.bf16 = !p.has("--fp32");
   o.cuda_graphs = !p.has("--no-graphs");
-  if (!p.has("--quiet")) o.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+  o.progress = progress_option(p);
   const nlohmann::json j = run_generate_bench(o);
   std::cout << "generate benchmark: " << j["count"] << " adapters of " << format_count(j["adapter_parameters"].get<int64_t>())
             << " parameters via a " << j["latent_dim"] << "-d latent on " << j["device"].get<std::string>()
@@ -128,10 +141,37 @@ int run_generate_bench_command(int argc, char** argv) {
               << pad_right(format_double(r["ms_per_adapter"].get<double>(), 3), 12)
               << pad_right(r.contains("speedup_vs_ddpm1000") ? format_double(r["speedup_vs_ddpm1000"].get<double>(), 3) + "x" : "-", 14)
               << format_double(r["speedup_vs_condpdiff_h100_6700ms"].get<double>(), 4) << "x\n";
-  if (p.has("--json")) {
-    write_file_atomically(p.get("--json"), j.dump(2) + "\n");
-    std::cout << "results written to " << p.get("--json") << "\n";
-  }
+  write_json_option(p, j);
+  return 0;
+}
+
+int run_train_bench_command(int argc, char** argv) {
+  ArgParser p("bench train",
+              "Steps per second of both stages of generator training (autoencoder, latent diffusion) on a zoo of\n"
+              "random adapters (4 tasks x 16 checkpoints; 8 modules of 768x768 at rank 4 = 49,152 parameters).");
+  p.option("--device", "DEVICE", "cpu or cuda", "cpu")
+      .option("--steps", "N", "steps per stage", "60")
+      .option("--batch", "N", "batch size of both stages", "32")
+      .option("--modules", "N", "LoRA modules per adapter (768x768, rank 4)", "8")
+      .flag("--fp32", "no bf16 autocast on CUDA")
+      .flag("--quiet", "no progress lines on stderr")
+      .option("--json", "FILE", "write the results as JSON to FILE");
+  if (!p.parse(argc, argv)) return 0;
+  TrainBenchOptions o;
+  o.device = device_option(p).is_cuda() ? "cuda" : "cpu";
+  o.steps = p.get_int("--steps", 1, 1000000);
+  o.batch = p.get_int("--batch", 1, 4096);
+  o.modules = p.get_int("--modules", 1, 4096);
+  o.bf16 = !p.has("--fp32");
+  o.progress = progress_option(p);
+  const nlohmann::json j = run_train_bench(o);
+  std::cout << "train benchmark: " << format_count(j["adapter_parameters"].get<int64_t>()) << " parameters per adapter, batch "
+            << j["batch"] << ", on " << j["device"].get<std::string>() << "\n\n"
+            << pad_right("stage", 14) << pad_right("steps/s", 12) << "s per 1000 steps\n";
+  for (const auto& [stage, r] : j["stages"].items())
+    std::cout << pad_right(stage, 14) << pad_right(format_double(r["steps_per_second"].get<double>(), 4), 12)
+              << format_double(r["seconds_per_1000_steps"].get<double>(), 4) << "\n";
+  write_json_option(p, j);
   return 0;
 }
 
@@ -144,6 +184,7 @@ struct Benchmark {
 const Benchmark kBenchmarks[] = {
     {"lora", "merge/unmerge/interpolation throughput on PixArt-α attention weights", run_lora_bench_command},
     {"generate", "time to generate N adapters at Cond P-Diff's PixArt scale", run_generate_bench_command},
+    {"train", "steps per second of both stages of generator training", run_train_bench_command},
 };
 
 std::string available_names() {

@@ -12,8 +12,8 @@
 #include "app/cli/device_option.h"
 #include "app/cli/progress_bar.h"
 #include "app/cli/run_directory.h"
+#include "core/api/tensor_bridge.h"
 #include "core/formats/adapter_io.h"
-#include "core/generator/autocast_guard.h"
 #include "core/generator/best_of_n.h"
 #include "core/generator/generation.h"
 #include "core/generator/memorization_report.h"
@@ -54,25 +54,29 @@ ArgParser generate_parser() {
   return p;
 }
 
-GenerateOptions generate_options(const ArgParser& p) {
-  GenerateOptions o;
+api::GenerationParams generate_params(const ArgParser& p) {
+  api::GenerationParams o;
   o.count = p.get_int("-n", 1, kMaxGenerateCount);
-  o.sampler = p.get_choice("--sampler", {"ddpm", "ddim", "dpmpp"});
-  o.steps = p.get_int("--steps", 1, 100000);
+  o.sampler = *api::sampler_from_string(p.get_choice("--sampler", {"ddpm", "ddim", "dpmpp"}));
+  o.steps = static_cast<int>(p.get_int("--steps", 1, 100000));
   o.guidance = p.get_double("--guidance", 0.0, kMaxGuidance);
   o.seed = static_cast<uint64_t>(p.get_int("--seed", 0, LLONG_MAX));
-  o.task = p.get("--task");
+  o.device = api_device_option(p);
+  o.precision = p.has("--bf16") ? api::Precision::BFloat16 : api::Precision::Float32;
+  o.preview_every = p.has("--trajectory") ? 1 : 0;
   return o;
 }
 
-ConditionInput condition_input(const ArgParser& p, const ConditionalGenerator& g) {
-  ConditionInput condition;
+api::Condition condition_of(const ArgParser& p, const api::Generator& g) {
+  api::Condition condition;
   condition.text = p.get("--text");
   condition.examples = p.list("--example");
-  if (p.has("--image")) condition.image = load_rgb_image(p.get("--image"));
-  if (p.has("--task")) {
-    condition.task_index = g.task_index(p.get("--task"));
-    if (condition.task_index < 0) throw UsageError("--task: the generator has no task \"" + p.get("--task") + "\"");
+  condition.image_path = p.get("--image");
+  condition.task = p.get("--task");
+  if (!condition.task.empty()) {
+    bool known = false;
+    for (const auto& t : g.info().tasks) known = known || t.name == condition.task;
+    if (!known) throw UsageError("--task: the generator has no task \"" + condition.task + "\"");
   }
   return condition;
 }
@@ -82,13 +86,13 @@ struct Trajectory {
   std::vector<int64_t> timesteps;
 };
 
-nlohmann::json best_of_n_json(const ArgParser& p, const GeneratedAdapters& out, const RunDirectory& run,
+nlohmann::json best_of_n_json(const ArgParser& p, const api::GenerationResult& out, const RunDirectory& run,
                               const nlohmann::json& files) {
   const CommandEvaluator evaluator(p.get("--evaluate"), out.task);
   const bool higher = !p.has("--lower-is-better");
   ProgressBar scoring;
   const BestOfN best = rank_candidates(
-      out.adapters,
+      *out.adapters,
       [&](const LoraAdapter&, int i) { return evaluator.score(run.path(files[static_cast<size_t>(i)].get<std::string>()), i); },
       higher, [&](int done, int total) {
         scoring.update(done, total, "scoring");
@@ -103,10 +107,10 @@ nlohmann::json best_of_n_json(const ArgParser& p, const GeneratedAdapters& out, 
 }
 
 // Writes the adapters into the run's staging folder; returns their names.
-nlohmann::json write_adapters(const ArgParser& p, GeneratedAdapters& out, const RunDirectory& run, const std::string& condition) {
+nlohmann::json write_adapters(const ArgParser& p, const api::GenerationResult& out, const RunDirectory& run, const std::string& condition) {
   nlohmann::json files = nlohmann::json::array();
-  for (size_t i = 0; i < out.adapters.size(); ++i) {
-    LoraAdapter& a = out.adapters[i];
+  for (size_t i = 0; i < out.adapters->size(); ++i) {
+    LoraAdapter a = (*out.adapters)[i];  // shares the tensors; only the provenance is its own
     a.provenance = {{"generator", fs::absolute(p.get("--generator")).string()}, {"condition", condition},
                     {"seed", p.get("--seed")}, {"sampler", p.get("--sampler")}, {"steps", p.get("--steps")},
                     {"guidance", p.get("--guidance")}, {"index", std::to_string(i)}};
@@ -118,9 +122,11 @@ nlohmann::json write_adapters(const ArgParser& p, GeneratedAdapters& out, const 
   return files;
 }
 
-void print_summary(const nlohmann::json& report, const GeneratedAdapters& out, const std::string& dir, int replaced) {
-  std::cout << "wrote " << out.adapters.size() << " adapters to " << dir << " in " << format_double(out.seconds, 3)
-            << " s (task statistics: " << (out.task.empty() ? "pooled" : out.task) << ")"
+void print_summary(const nlohmann::json& report, const api::GenerationResult& out, const std::string& dir, int replaced) {
+  const double warm_up = report["warm_up_seconds"].get<double>();
+  std::cout << "wrote " << out.adapters->size() << " adapters to " << dir << "; generated in " << format_double(out.seconds, 3)
+            << " s" << (warm_up > 0 ? " after a " + format_double(warm_up, 3) + " s warm-up of the device" : "")
+            << " (task statistics: " << (out.task.empty() ? "pooled" : out.task) << ")"
             << (replaced ? "; replaced " + std::to_string(replaced) + " outputs of an earlier run" : "") << "\n";
   if (report.contains("memorization")) {
     const auto& m = report["memorization"];
@@ -145,26 +151,28 @@ int run_generate(int argc, char** argv) {
   if (!p.parse(argc, argv)) return 0;
   if (p.has("--text") == p.has("--image")) throw UsageError("give exactly one of --text or --image");
   if (p.has("--lower-is-better") && !p.has("--evaluate")) throw UsageError("--lower-is-better needs --evaluate");
-  const GenerateOptions o = generate_options(p);
-  const torch::Device device = device_option(p);
+  const api::GenerationParams o = generate_params(p);
   RunDirectory run(p.get("-o"), p.has("--replace"));  // refuses a directory of an earlier run before any work
-  ConditionalGenerator g = ConditionalGenerator::load(p.get("--generator"));
-  g.to(device);
-  const ConditionInput condition = condition_input(p, g);
+  const std::shared_ptr<api::Generator> g = api::Generator::load(p.get("--generator"));
+  const api::Condition condition = condition_of(p, *g);
   watch_interrupts();
+  // On CUDA: initialise the libraries and capture the graphs first, so that the generation below (and its
+  // reported time) is the steady state; the warm-up is reported on its own.
+  const double warm_up_seconds = g->warm_up(condition, o);
   ProgressBar bar;
   Trajectory trajectory;
-  const bool keep = p.has("--trajectory");
-  AutocastGuard bf16(p.has("--bf16") && g.device().is_cuda());
-  GeneratedAdapters out = generate_adapters(g, condition, o, [&](const GenerationStep& s) {
-    bar.update(s.index + 1, s.total, "t=" + std::to_string(s.timestep));
-    if (keep) {
-      trajectory.xt.push_back(s.x_t);
-      trajectory.x0.push_back(s.x0_latent);
-      trajectory.timesteps.push_back(s.timestep);
-    }
-    return !interrupted();
-  });
+  const api::GenerationResult out = g->generate(
+      condition, o,
+      [&](const api::Progress& s) {
+        bar.update(s.step, s.total, "t=" + std::to_string(s.timestep));
+        return !interrupted();
+      },
+      [&](const api::Preview& s) {
+        trajectory.xt.push_back(api::tensor_view(s.x_t));
+        trajectory.x0.push_back(api::tensor_view(s.x0_latent));
+        trajectory.timesteps.push_back(s.timestep);
+        return true;
+      });
   bar.finish();
   if (out.cancelled) {
     std::cerr << "cancelled; nothing written\n";
@@ -174,21 +182,23 @@ int run_generate(int argc, char** argv) {
   const nlohmann::json files = write_adapters(p, out, run, condition_text);
   nlohmann::json report = {{"generator", p.get("--generator")}, {"condition", condition_text},
                            {"examples", condition.examples}, {"task", out.task}, {"count", o.count},
-                           {"sampler", o.sampler}, {"steps", o.steps}, {"guidance", o.guidance}, {"seed", o.seed},
-                           {"seconds", out.seconds}, {"adapters", files}};
+                           {"sampler", api::to_string(o.sampler)}, {"steps", o.steps}, {"guidance", o.guidance}, {"seed", o.seed},
+                           {"seconds", out.seconds}, {"warm_up_seconds", warm_up_seconds}, {"sample_seconds", out.sample_seconds},
+                           {"decode_seconds", out.decode_seconds}, {"whole_graph", out.whole_graph},
+                           {"device", api::to_string(o.device)}, {"adapters", files}};
   if (p.has("--zoo")) {
     if (out.task.empty())
       std::cerr << "note: no memorisation report: the condition matches no training task (name one with --task)\n";
     else
-      report["memorization"] = to_json(memorization_report(Zoo::open(p.get("--zoo")), out.task, out.params));
+      report["memorization"] = to_json(memorization_report(Zoo::open(p.get("--zoo")), out.task, api::tensor_view(out.parameters)));
   }
   if (p.has("--evaluate")) report["best_of_n"] = best_of_n_json(p, out, run, files);
   write_file_atomically(run.path("report.json"), report.dump(2) + "\n");
-  if (keep)
+  if (p.has("--trajectory"))
     write_safetensors(p.get("--trajectory"),
                       {{"x_t", torch::stack(trajectory.xt)}, {"x0_pred", torch::stack(trajectory.x0)},
                        {"timesteps", torch::tensor(trajectory.timesteps, torch::kLong)}},
-                      {{"condition", condition_text}, {"sampler", o.sampler}});
+                      {{"condition", condition_text}, {"sampler", api::to_string(o.sampler)}});
   const int replaced = run.commit();
   print_summary(report, out, run.dir(), replaced);
   return 0;

@@ -1,32 +1,34 @@
 #include "app/cli/device_option.h"
 
-#include <torch/cuda.h>
-
 #include "app/cli/arg_parser.h"
 
 namespace lorastudio::cli {
 
-torch::Device parse_device_name(const std::string& value, const std::string& what) {
-  const bool cuda = value == "cuda" || value.rfind("cuda:", 0) == 0;
-  if (value != "cpu" && !cuda) throw UsageError(what + ": unknown device '" + value + "' (cpu or cuda)");
-  if (!cuda) return torch::kCPU;
-  if (!torch::cuda::is_available())
-    throw UsageError(what + ": no CUDA device here (this build " + std::string(torch::cuda::device_count() ? "" : "or machine ") +
-                     "has none); use --device cpu");
-  int index = 0;
-  if (value.size() > 5) {
-    const std::string n = value.substr(5);
-    if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos || n.size() > 3)
-      throw UsageError(what + ": '" + value + "' is not a device (cuda or cuda:N)");
-    index = std::stoi(n);
-    if (index >= static_cast<int>(torch::cuda::device_count()))
-      throw UsageError(what + ": there is no " + value + " (" + std::to_string(torch::cuda::device_count()) + " CUDA devices)");
+api::Device parse_api_device(const std::string& value, const std::string& what) {
+  const std::optional<api::Device> device = api::device_from_string(value);
+  if (!device) {
+    if (value.rfind("cuda", 0) == 0) throw UsageError(what + ": '" + value + "' is not a device (cuda or cuda:N)");
+    throw UsageError(what + ": unknown device '" + value + "' (cpu or cuda)");
   }
-  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  if (api::is_available(*device)) return *device;
+  const size_t cuda_devices = api::available_devices().size() - 1;
+  if (cuda_devices == 0)
+    throw UsageError(what + ": no CUDA device here (this build or machine has none); use --device cpu");
+  throw UsageError(what + ": there is no " + value + " (" + std::to_string(cuda_devices) + " CUDA devices)");
+}
+
+torch::Device parse_device_name(const std::string& value, const std::string& what) {
+  const api::Device d = parse_api_device(value, what);
+  if (d.kind == api::DeviceKind::Cpu) return torch::kCPU;
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(d.index));
 }
 
 torch::Device device_option(const ArgParser& parser, const std::string& name) {
   return parse_device_name(parser.get(name), name);
+}
+
+api::Device api_device_option(const ArgParser& parser, const std::string& name) {
+  return parse_api_device(parser.get(name), name);
 }
 
 }  // namespace lorastudio::cli

@@ -7,6 +7,7 @@
 
 #include "app/cli/arg_parser.h"
 #include "app/cli/commands.h"
+#include "core/util/blas_kernels.h"
 #include "core/util/error.h"
 #include "core/util/version.h"
 
@@ -55,6 +56,7 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  lorastudio::use_best_blas_kernels(argv);  // may re-execute the program (see blas_kernels.h)
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     print_help();
     return argc < 2 ? 2 : 0;

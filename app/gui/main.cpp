@@ -4,9 +4,11 @@
 #include <QTimer>
 
 #include "app/gui/main_window.h"
+#include "core/util/blas_kernels.h"
 #include "core/util/version.h"
 
 int main(int argc, char** argv) {
+  lorastudio::use_best_blas_kernels(argv);  // may re-execute the program (see blas_kernels.h)
   QApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("lora-studio"));
   QApplication::setApplicationDisplayName(QStringLiteral("LoRA Studio"));

@@ -7,6 +7,8 @@
 
 #include <torch/torch.h>
 
+#include "core/util/blas_kernels.h"
+
 namespace lorastudio {
 namespace {
 
@@ -52,6 +54,10 @@ nlohmann::json bench_environment() {
                       {"threads", torch::get_num_threads()},
                       {"blas", {{"name", blas.name.empty() ? "no shared BLAS library (one linked into LibTorch itself, as in PyTorch's wheels, is not seen)" : blas.name}, {"path", blas.path}}}};
   if (const char* t = std::getenv("OPENBLAS_NUM_THREADS")) j["openblas_threads"] = t;
+  if (const std::string core = openblas_core_name(); !core.empty()) {
+    j["blas"]["openblas_kernels"] = core;
+    if (const char* forced = std::getenv("OPENBLAS_CORETYPE")) j["blas"]["openblas_coretype_env"] = forced;
+  }
   return j;
 }
 

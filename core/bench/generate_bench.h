@@ -22,6 +22,7 @@ struct GenerateBenchOptions {
   bool cuda_graphs = true;  // replay the denoiser as a CUDA graph
   double guidance = 1.0;
   std::string denoiser = "unet";
+  std::string save_generator;  // also save the benchmark's generator bundle here (for timing the CLI on it)
   std::function<void(const std::string&)> progress;
 };
 

@@ -8,6 +8,7 @@
 #include "core/io/safetensors_reader.h"
 #include "core/io/safetensors_writer.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace fs = std::filesystem;
 
@@ -70,8 +71,8 @@ std::map<std::string, LoraConfig> configs_from_metadata(const std::map<std::stri
   std::map<std::string, LoraConfig> out;
   auto it = metadata.find(kAdapterMetadataKey);
   if (it == metadata.end()) return out;
-  nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
+  const nlohmann::json j = parse_json(it->second, label, std::string("metadata \"") + kAdapterMetadataKey + "\"");
+  if (!j.is_object())
     throw FileError(label, std::string("metadata \"") + kAdapterMetadataKey + "\" is not a JSON object");
   const std::string where = label + " (metadata " + kAdapterMetadataKey + ")";
   for (const auto& comp : components) {

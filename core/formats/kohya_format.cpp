@@ -9,6 +9,7 @@
 #include "core/io/safetensors_reader.h"
 #include "core/io/safetensors_writer.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace fs = std::filesystem;
 
@@ -53,8 +54,8 @@ LoadedAdapter read_kohya_adapter(const std::string& path) {
   const auto& md = reader.metadata();
   nlohmann::json names = nlohmann::json::object();
   if (md.count(kNamesKey)) {
-    names = nlohmann::json::parse(md.at(kNamesKey), nullptr, false);
-    if (names.is_discarded() || !names.is_object())
+    names = parse_json(md.at(kNamesKey), label, std::string("metadata \"") + kNamesKey + "\"");
+    if (!names.is_object())
       throw FileError(label, std::string("metadata \"") + kNamesKey + "\" is not a JSON object");
   }
   LoadedAdapter out;

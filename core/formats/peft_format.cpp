@@ -9,6 +9,7 @@
 #include "core/io/safetensors_writer.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace fs = std::filesystem;
 
@@ -37,8 +38,7 @@ LoadedAdapter read_peft_adapter(const std::string& path) {
   if (!fs::exists(config_path))
     throw FileError(config_path.string(), "missing: a PEFT adapter needs its config (r, lora_alpha, target_modules)");
 
-  nlohmann::json j = nlohmann::json::parse(read_text_file(config_path.string()), nullptr, false);
-  if (j.is_discarded()) throw FileError(config_path.string(), "not valid JSON");
+  const nlohmann::json j = parse_json(read_text_file(config_path.string()), config_path.string());
   const LoraConfig config = parse_lora_config(j, config_path.string());
 
   SafetensorsReader reader(weights_path.string());

@@ -125,9 +125,7 @@ namespace {
 
 nlohmann::json read_json(const std::string& path) {
   if (!fs::exists(path)) throw FileError(path, "missing: not a complete LoRA Studio generator directory");
-  nlohmann::json j = nlohmann::json::parse(read_text_file(path), nullptr, false);
-  if (j.is_discarded()) throw FileError(path, "not valid JSON");
-  return j;
+  return parse_json(read_text_file(path), path);
 }
 
 // A bundle file named in generator.json: relative, inside the bundle, existing.

@@ -86,6 +86,7 @@ void validate_generate_options(const GenerateOptions& o, int64_t train_timesteps
     throw Error("generate: the guidance scale must be a finite number from 0 to " + std::to_string(int(kMaxGuidance)) + " (got " +
                 std::to_string(o.guidance) + ")");
   if (!std::isfinite(o.eta) || o.eta < 0 || o.eta > 1) throw Error("generate: eta must be from 0 to 1");
+  if (o.step_data_every < 0) throw Error("generate: step_data_every must be 0 (none) or more");
 }
 
 GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInput& condition,
@@ -94,6 +95,7 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&start] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   torch::InferenceMode inference;  // thread-local: set where the work runs
+  AutocastGuard bf16(o.bf16 && g.device().is_cuda());
   GeneratedAdapters out;
   out.task = o.task;
   if (out.task.empty()) out.task = g.task_for_text(condition.text);
@@ -156,9 +158,12 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
         step.index = s.index;
         step.total = s.total;
         step.timestep = s.timestep;
-        step.x_t = s.x_t.to(torch::kCPU, torch::kFloat).clone();
-        step.x0_latent = s.x0_pred.to(torch::kCPU, torch::kFloat).clone();
-        if (o.decode_steps) step.x0_params = decode_latent(g, s.x0_pred, plan).cpu();
+        const int k = o.step_data_every;
+        if (k > 0 && ((s.index + 1) % k == 0 || s.index + 1 == s.total)) {
+          step.x_t = s.x_t.to(torch::kCPU, torch::kFloat).clone();
+          step.x0_latent = s.x0_pred.to(torch::kCPU, torch::kFloat).clone();
+          if (o.decode_steps) step.x0_params = decode_latent(g, s.x0_pred, plan).cpu();
+        }
         return on_step(step);
       };
     }

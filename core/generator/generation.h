@@ -16,6 +16,7 @@ namespace lorastudio {
 struct GenerationStep {
   int index = 0, total = 0;
   int64_t timestep = 0;
+  // On the steps GenerateOptions::step_data_every selects (undefined on the others):
   torch::Tensor x_t;        // [N, C, L] latent after this step (CPU copy)
   torch::Tensor x0_latent;  // [N, C, L] predicted clean latent (CPU copy)
   torch::Tensor x0_params;  // [N, D] decoded, denormalised parameters (only with decode_steps)
@@ -33,6 +34,10 @@ struct GenerateOptions {
   std::string task;               // normalisation statistics to decode with ("" = the training task whose
                                   // condition text or image equals the condition's, else pooled/global)
   bool cuda_graphs = true;        // replay the denoiser as a captured CUDA graph (CUDA builds, CUDA device)
+  bool bf16 = false;              // autocast the denoiser to bf16 on CUDA (set here, in the generating thread)
+  // Which steps hand the callback their tensors: every k-th step and the last (k >= 1), or none (0: the
+  // callback only counts steps, with no copies and no host synchronisation).
+  int step_data_every = 1;
 };
 
 struct GeneratedAdapters {

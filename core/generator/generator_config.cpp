@@ -99,9 +99,7 @@ GeneratorConfig GeneratorConfig::from_json(const nlohmann::json& j, const std::s
 }
 
 GeneratorConfig GeneratorConfig::load(const std::string& path) {
-  nlohmann::json j = nlohmann::json::parse(read_text_file(path), nullptr, false);
-  if (j.is_discarded()) throw FileError(path, "not valid JSON");
-  return from_json(j, path);
+  return from_json(parse_json(read_text_file(path), path), path);
 }
 
 std::unique_ptr<Scheduler> GeneratorConfig::make_sampler_scheduler(const std::string& kind, double eta) const {

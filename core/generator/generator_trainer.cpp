@@ -8,6 +8,7 @@
 #include "core/generator/autocast_guard.h"
 #include "core/generator/conditional_generator.h"
 #include "core/generator/module_weights.h"
+#include "core/generator/training_state.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
@@ -27,42 +28,6 @@ double scheduled_lr(double base, int64_t step, int64_t total, int64_t warmup) {
 
 void set_lr(torch::optim::AdamW& opt, double lr) {
   for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-}
-
-// Training state under OUT/state/: which stage and step, the weights and the optimizer.
-struct StateFiles {
-  fs::path dir;
-  std::string json() const { return (dir / "state.json").string(); }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
-
-struct StageState {
-  std::string stage = "autoencoder";
-  int64_t step = 0;
-  double latent_scale = 1.0;
-};
-
-// Reads state.json into `st`; returns the whole JSON (config and zoo of the interrupted run).
-nlohmann::json read_state(const StateFiles& s, StageState& st) {
-  nlohmann::json j = nlohmann::json::parse(read_text_file(s.json()), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw FileError(s.json(), "not valid JSON (delete the state folder to restart training)");
-  const JsonReader r(j, s.json());
-  r.read("stage", st.stage, {"autoencoder", "diffusion"});
-  r.read("step", st.step, 0, INT64_MAX);
-  r.read("latent_scale", st.latent_scale, 0.0, 1e12, Bound::Open);
-  return j;
-}
-
-void write_state(const StateFiles& s, const StageState& st, const nlohmann::json& config, const nlohmann::json& zoo) {
-  write_file_atomically(s.json(), nlohmann::json{{"stage", st.stage}, {"step", st.step}, {"latent_scale", st.latent_scale},
-                                                 {"config", config}, {"zoo", zoo}}
-                                       .dump(2));
-}
-
-void save_optimizer(torch::optim::Optimizer& opt, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  torch::save(opt, tmp);
-  fs::rename(tmp, path);
 }
 
 void append_log(const std::string& path, const TrainProgress& p) {
@@ -120,19 +85,6 @@ void ema_update(torch::nn::Module& ema, const torch::nn::Module& model, double d
   torch::NoGradGuard no_grad;
   auto src = model.named_parameters();
   for (auto& p : ema.named_parameters()) p.value().mul_(decay).add_(src[p.key()].detach(), 1.0 - decay);
-}
-
-// The zoo a run was started on: a resumed run must see the same one.
-nlohmann::json zoo_fingerprint(const Zoo& zoo) {
-  nlohmann::json tasks = nlohmann::json::object();
-  for (const auto& name : zoo.tasks()) tasks[name] = zoo.task(name).count;
-  return {{"dim", zoo.dim()}, {"tasks", tasks}};
-}
-
-// The config without what may change between an interrupted run and its resumption.
-nlohmann::json resumable_config(nlohmann::json config) {
-  config["train"].erase("device");
-  return config;
 }
 
 void check_finite_loss(double loss, const char* stage, int64_t step, int64_t last_checkpoint, const std::string& state_dir,

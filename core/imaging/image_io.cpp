@@ -35,6 +35,8 @@ torch::Tensor load_ppm(const std::string& path) {
 }  // namespace
 
 torch::Tensor load_rgb_image(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw FileError(path, fs::exists(path, ec) ? "not a file" : "missing: no such image file");
   if (fs::path(path).extension() == ".ppm") return load_ppm(path);
 #ifdef LORASTUDIO_HAVE_OPENCV
   cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);

@@ -12,6 +12,7 @@
 #include "core/io/safetensors_reader.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace lorastudio {
 
@@ -90,15 +91,7 @@ void CheckpointReader::open_index(const std::string& index_file) {
                                     std::to_string(kMaxCheckpointIndexBytes) + "; not a checkpoint index");
   const std::string text = read_text_file(index_file);
 
-  json index;
-  try {
-    index = json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    auto pos = what.find("] ");
-    if (pos != std::string::npos) what = what.substr(pos + 2);
-    throw FileError(index_file, "index is not valid JSON (" + what + ")");
-  }
+  const json index = parse_json(text, index_file, "the index");
   if (!index.is_object()) throw FileError(index_file, "index is not a JSON object");
 
   if (auto meta = index.find("metadata"); meta != index.end() && !meta->is_null()) {

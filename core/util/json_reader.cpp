@@ -6,6 +6,17 @@
 #include "core/util/error.h"
 
 namespace lorastudio {
+
+nlohmann::json parse_json(const std::string& text, const std::string& label, const std::string& what) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    std::string detail = e.what();
+    const auto bracket = detail.find("] ");  // drop "[json.exception.parse_error.101] "
+    if (detail.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) detail = detail.substr(bracket + 2);
+    throw FileError(label, (what.empty() ? std::string("is not valid JSON: ") : what + " is not valid JSON: ") + detail);
+  }
+}
 namespace {
 
 const nlohmann::json& empty_object() {
@@ -88,7 +99,8 @@ int64_t JsonReader::to_int(const std::string& key, const nlohmann::json& v, int6
   if (v.is_number_float()) {
     const double d = v.get<double>();
     if (std::floor(d) != d) fail(key, "expected an integer, got " + number_text(d));
-    if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) fail(key, number_text(d) + range);
+    // 2^63 compares equal to (double)INT64_MAX but does not fit: the upper test is strict against 2^63.
+    if (d < static_cast<double>(lo) || d > static_cast<double>(hi) || d >= 9223372036854775808.0) fail(key, number_text(d) + range);
     return static_cast<int64_t>(d);
   }
   fail(key, "expected an integer, got " + type_of(v));
@@ -167,6 +179,31 @@ std::string JsonReader::string_at(const std::string& key) const {
 }
 
 int64_t JsonReader::int_at(const std::string& key, int64_t lo, int64_t hi) const { return to_int(key, at(key), lo, hi); }
+
+double JsonReader::double_at(const std::string& key, double lo, double hi, Bound lower) const {
+  double out = 0;
+  (void)at(key);
+  read(key, out, lo, hi, lower);
+  return out;
+}
+
+bool JsonReader::bool_at(const std::string& key) const {
+  bool out = false;
+  (void)at(key);
+  read(key, out);
+  return out;
+}
+
+std::vector<std::string> JsonReader::strings_at(const std::string& key) const {
+  const nlohmann::json& v = at(key);
+  if (!v.is_array()) fail(key, "expected an array of strings, got " + type_of(v));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) fail(key + "[" + std::to_string(i) + "]", "expected a string, got " + type_of(v[i]));
+    out.push_back(v[i].get<std::string>());
+  }
+  return out;
+}
 
 void check_range(const std::string& label, const std::string& key_path, double value, double lo, double hi, Bound lower) {
   const bool below = lower == Bound::Open ? !(value > lo) : !(value >= lo);

@@ -42,6 +42,9 @@ class JsonReader {
   const nlohmann::json& at(const std::string& key) const;
   std::string string_at(const std::string& key) const;
   int64_t int_at(const std::string& key, int64_t lo, int64_t hi) const;
+  double double_at(const std::string& key, double lo, double hi, Bound lower = Bound::Closed) const;
+  bool bool_at(const std::string& key) const;
+  std::vector<std::string> strings_at(const std::string& key) const;
 
   // "train.lr" for key "lr" of the reader at "train".
   std::string key_path(const std::string& key) const;
@@ -54,6 +57,10 @@ class JsonReader {
   const nlohmann::json& object_;
   std::string label_, path_;
 };
+
+// `text` parsed as JSON, or FileError(label, "<what> is not valid JSON: <where and why>") — never a raw
+// nlohmann exception (numbers out of range, bad UTF-8 and syntax errors alike). `what` defaults to "the file".
+nlohmann::json parse_json(const std::string& text, const std::string& label, const std::string& what = {});
 
 // A value checked in code (not read by a JsonReader) with the same wording.
 void check_range(const std::string& label, const std::string& key_path, double value, double lo, double hi,

@@ -6,6 +6,7 @@
 #include "core/io/safetensors_reader.h"
 #include "core/io/safetensors_writer.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 #include "core/zoo/zoo.h"
 
 namespace lorastudio {
@@ -293,12 +294,7 @@ ParameterNormalizer ParameterNormalizer::load(const std::string& path) {
   auto it = reader.metadata().find(kMetadataKey);
   if (it == reader.metadata().end())
     throw FileError(path, std::string("is not a saved parameter normalizer (no \"") + kMetadataKey + "\" metadata)");
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(it->second);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw FileError(path, std::string("the normalizer header is not valid JSON: ") + e.what());
-  }
+  const nlohmann::json header = parse_json(it->second, path, "the normalizer header");
   ParameterNormalizer n = from_header(header, path);
   if (n.options_.mode == NormalizationMode::None) return n;
   const bool global_per_coordinate =

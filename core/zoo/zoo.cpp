@@ -9,6 +9,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 #include "core/zoo/zoo_task_file.h"
 
 namespace fs = std::filesystem;
@@ -17,12 +18,7 @@ namespace lorastudio {
 namespace {
 
 nlohmann::json read_json_file(const std::string& path) {
-  const std::string text = read_text_file(path);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw FileError(path, std::string("is not valid JSON: ") + e.what());
-  }
+  return parse_json(read_text_file(path), path);
 }
 
 void make_directories(const fs::path& p) {

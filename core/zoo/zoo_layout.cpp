@@ -2,11 +2,12 @@
 
 #include <cmath>
 #include <map>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "core/util/error.h"
-#include "core/util/json_fields.h"
+#include "core/util/json_reader.h"
 
 namespace lorastudio {
 namespace {
@@ -230,57 +231,64 @@ nlohmann::json ZooLayout::to_json() const {
           {"modules", mods}};
 }
 
+namespace {
+
+ZooModuleLayout module_layout_from_json(const JsonReader& m) {
+  constexpr int64_t kMaxFeatures = int64_t(1) << 31;
+  constexpr double kHuge = std::numeric_limits<double>::max();
+  ZooModuleLayout ml;
+  ml.path = m.string_at("path");
+  ml.component = m.string_at("component");
+  ml.rank = m.int_at("rank", 1, kMaxFeatures);
+  ml.in_features = m.int_at("in", 1, kMaxFeatures);
+  ml.out_features = m.int_at("out", 1, kMaxFeatures);
+  ml.alpha = m.double_at("alpha", -kHuge, kHuge);
+  ml.offset_A = m.int_at("offset_A", 0, INT64_MAX);
+  ml.offset_B = m.int_at("offset_B", 0, INT64_MAX);
+  ml.offset_magnitude = m.has("offset_magnitude") ? m.int_at("offset_magnitude", 0, INT64_MAX) : -1;
+  return ml;
+}
+
+}  // namespace
+
 ZooLayout ZooLayout::from_json(const nlohmann::json& j, const std::string& label) {
-  if (!j.is_object()) throw FileError(label, "the layout is not a JSON object");
-  if (j.value("format", std::string()) != kLayoutFormat)
+  const JsonReader r(j, label);
+  std::string format;
+  if (r.has("format") && r.at("format").is_string()) format = r.string_at("format");
+  if (format != kLayoutFormat)
     throw FileError(label, std::string("not a zoo layout (\"format\" is not \"") + kLayoutFormat + "\")");
-  const int version = json_field<int>(j, "version", label, "layout");
+  const int64_t version = r.int_at("version", 0, INT32_MAX);
   if (version < 1 || version > kLayoutVersion)
     throw FileError(label, "layout version " + std::to_string(version) + " is not supported (this LoRA Studio reads 1.." +
                                std::to_string(kLayoutVersion) + ")");
   ZooLayout layout;
-  layout.use_rslora_ = json_field<bool>(j, "use_rslora", label, "layout");
-  layout.fan_in_fan_out_ = json_field<bool>(j, "fan_in_fan_out", label, "layout");
-  const auto balance = json_field<nlohmann::json>(j, "balance", label, "layout");
-  layout.balance_.scale_A = json_field<double>(balance, "scale_A", label, "layout balance");
-  layout.balance_.scale_B = json_field<double>(balance, "scale_B", label, "layout balance");
+  layout.use_rslora_ = r.bool_at("use_rslora");
+  layout.fan_in_fan_out_ = r.bool_at("fan_in_fan_out");
+  const JsonReader balance(r.at("balance"), label, "balance");
+  layout.balance_.scale_A = balance.double_at("scale_A", -1e12, 1e12);
+  layout.balance_.scale_B = balance.double_at("scale_B", -1e12, 1e12);
   check_balance(layout.balance_, label);
-  layout.base_model_ = j.value("base_model", std::string());
-  layout.task_type_ = j.value("task_type", std::string());
-  layout.target_modules_ = j.value("target_modules", std::vector<std::string>());
-  const auto mods = json_field<nlohmann::json>(j, "modules", label, "layout");
-  if (!mods.is_array() || mods.empty()) throw FileError(label, "layout: \"modules\" must be a non-empty array");
+  r.read("base_model", layout.base_model_);
+  r.read("task_type", layout.task_type_);
+  if (r.has("target_modules")) layout.target_modules_ = r.strings_at("target_modules");
+  const nlohmann::json& mods = r.at("modules");
+  if (!mods.is_array() || mods.empty()) r.fail("modules", "must be a non-empty array");
   std::set<std::string> keys;
   int64_t offset = 0;
   for (size_t i = 0; i < mods.size(); ++i) {
-    const std::string where = "layout module " + std::to_string(i);
-    ZooModuleLayout ml;
-    ml.path = json_field<std::string>(mods[i], "path", label, where);
-    ml.component = json_field<std::string>(mods[i], "component", label, where);
-    ml.rank = json_field<int64_t>(mods[i], "rank", label, where);
-    ml.in_features = json_field<int64_t>(mods[i], "in", label, where);
-    ml.out_features = json_field<int64_t>(mods[i], "out", label, where);
-    ml.alpha = json_field<double>(mods[i], "alpha", label, where);
-    ml.offset_A = json_field<int64_t>(mods[i], "offset_A", label, where);
-    ml.offset_B = json_field<int64_t>(mods[i], "offset_B", label, where);
-    ml.offset_magnitude = mods[i].contains("offset_magnitude") ? json_field<int64_t>(mods[i], "offset_magnitude", label, where) : -1;
-    const std::string name = where + " (" + ml.key() + ")";
-    if (!keys.insert(ml.key()).second) throw FileError(label, name + " appears twice");
-    if (ml.rank <= 0 || ml.in_features <= 0 || ml.out_features <= 0 || ml.rank > (int64_t(1) << 31) ||
-        ml.in_features > (int64_t(1) << 31) || ml.out_features > (int64_t(1) << 31))
-      throw FileError(label, name + ": rank, in and out must be positive");
-    if (!std::isfinite(ml.alpha)) throw FileError(label, name + ": alpha is not finite");
+    const JsonReader m(mods[i], label, "modules[" + std::to_string(i) + "]");
+    const ZooModuleLayout ml = module_layout_from_json(m);
+    if (!keys.insert(ml.key()).second) m.fail("path", "module " + ml.key() + " appears twice");
     if (ml.offset_A != offset || ml.offset_B != offset + ml.size_A() ||
         (ml.has_magnitude() && ml.offset_magnitude != ml.offset_B + ml.size_B()))
-      throw FileError(label, name + ": offsets do not follow the previous module (A at " + std::to_string(offset) +
-                                 ", then B, then the magnitude expected)");
+      m.fail("offset_A", "offsets do not follow the previous module (A at " + std::to_string(offset) +
+                             ", then B, then the magnitude expected)");
     offset += ml.size();
     layout.modules_.push_back(ml);
   }
   layout.dim_ = offset;
-  const int64_t dim = json_field<int64_t>(j, "dim", label, "layout");
-  if (dim != offset)
-    throw FileError(label, "layout: \"dim\" is " + std::to_string(dim) + " but the modules add up to " + std::to_string(offset));
+  const int64_t dim = r.int_at("dim", 0, INT64_MAX);
+  if (dim != offset) r.fail("dim", std::to_string(dim) + " but the modules add up to " + std::to_string(offset));
   return layout;
 }
 

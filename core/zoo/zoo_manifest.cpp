@@ -3,7 +3,7 @@
 #include <set>
 
 #include "core/util/error.h"
-#include "core/util/json_fields.h"
+#include "core/util/json_reader.h"
 
 namespace lorastudio {
 namespace {
@@ -78,16 +78,17 @@ nlohmann::json condition_to_json(const TaskCondition& condition) {
 }
 
 TaskCondition condition_from_json(const nlohmann::json& j, const std::string& label, const std::string& where) {
+  const JsonReader r(j, label, where);
   TaskCondition c;
-  c.text = json_field<std::string>(j, "text", label, where);
-  c.examples = json_field<std::vector<std::string>>(j, "examples", label, where);
-  const auto images = json_field<nlohmann::json>(j, "images", label, where);
-  if (!images.is_array()) throw FileError(label, where + ": \"images\" is not an array");
+  c.text = r.string_at("text");
+  c.examples = r.strings_at("examples");
+  const nlohmann::json& images = r.at("images");
+  if (!images.is_array()) r.fail("images", "expected an array");
   for (size_t i = 0; i < images.size(); ++i) {
-    const std::string w = where + " image " + std::to_string(i);
-    ConditionImage im{json_field<std::string>(images[i], "source", label, w), json_field<std::string>(images[i], "file", label, w)};
-    if (!is_inside_path(im.file)) throw FileError(label, w + ": \"file\" must be a path inside the zoo, got \"" + im.file + "\"");
-    c.images.push_back(std::move(im));
+    const JsonReader im(images[i], label, r.key_path("images[" + std::to_string(i) + "]"));
+    ConditionImage image{im.string_at("source"), im.string_at("file")};
+    if (!is_inside_path(image.file)) im.fail("file", "must be a path inside the zoo, got \"" + image.file + "\"");
+    c.images.push_back(std::move(image));
   }
   return c;
 }
@@ -110,50 +111,56 @@ nlohmann::json manifest_to_json(const ZooManifest& m) {
           {"tasks", tasks}};
 }
 
+namespace {
+
+ZooTaskEntry task_entry_from_json(const JsonReader& t) {
+  ZooTaskEntry e;
+  e.name = t.string_at("name");
+  if (const std::string p = task_name_problem(e.name); !p.empty()) t.fail("name", p);
+  e.file = t.string_at("file");
+  if (e.file != "tasks/" + e.name + ".safetensors")
+    t.fail("file", "must be \"tasks/" + e.name + ".safetensors\", got \"" + e.file + "\"");
+  e.count = t.int_at("count", 1, INT64_MAX);
+  e.condition = condition_from_json(t.at("condition"), t.label(), t.key_path("condition"));
+  e.sources = t.strings_at("sources");
+  if (static_cast<int64_t>(e.sources.size()) != e.count)
+    t.fail("sources", std::to_string(e.sources.size()) + " sources for " + std::to_string(e.count) + " checkpoints");
+  e.metric_names = t.strings_at("metrics");
+  const std::set<std::string> metric_set(e.metric_names.begin(), e.metric_names.end());
+  if (metric_set.size() != e.metric_names.size()) t.fail("metrics", "a metric name is listed twice");
+  return e;
+}
+
+}  // namespace
+
 ZooManifest manifest_from_json(const nlohmann::json& j, const std::string& label) {
-  if (!j.is_object()) throw FileError(label, "is not a JSON object");
-  if (j.value("format", std::string()) != kZooFormat)
+  const JsonReader r(j, label);
+  std::string format;
+  if (r.has("format") && r.at("format").is_string()) format = r.string_at("format");
+  if (format != kZooFormat)
     throw FileError(label, std::string("is not a LoRA zoo manifest (\"format\" is not \"") + kZooFormat + "\")");
   ZooManifest m;
-  m.version = json_field<int>(j, "version", label, "manifest");
+  m.version = static_cast<int>(r.int_at("version", 0, INT32_MAX));
   if (m.version < 1 || m.version > kZooVersion)
     throw FileError(label, "zoo version " + std::to_string(m.version) + " is not supported (this LoRA Studio reads 1.." +
                                std::to_string(kZooVersion) + ")");
-  m.dim = json_field<int64_t>(j, "dim", label, "manifest");
-  if (m.dim < 0) throw FileError(label, "\"dim\" is negative");
-  const auto balance = json_field<nlohmann::json>(j, "balance", label, "manifest");
-  m.balance.scale_A = json_field<double>(balance, "scale_A", label, "balance");
-  m.balance.scale_B = json_field<double>(balance, "scale_B", label, "balance");
-  const auto layout = json_field<nlohmann::json>(j, "layout", label, "manifest");
-  if (!layout.is_null() && layout != kZooLayoutName)
-    throw FileError(label, std::string("\"layout\" must be \"") + kZooLayoutName + "\" or null");
+  m.dim = r.int_at("dim", 0, INT64_MAX);
+  const JsonReader balance(r.at("balance"), label, "balance");
+  m.balance.scale_A = balance.double_at("scale_A", -1e12, 1e12);
+  m.balance.scale_B = balance.double_at("scale_B", -1e12, 1e12);
+  const nlohmann::json& layout = r.at("layout");
+  if (!layout.is_null() && layout != kZooLayoutName) r.fail("layout", std::string("must be \"") + kZooLayoutName + "\" or null");
   m.has_layout = !layout.is_null();
-  m.layout_summary = j.value("layout_summary", nlohmann::json());
-  const auto tasks = json_field<nlohmann::json>(j, "tasks", label, "manifest");
-  if (!tasks.is_array()) throw FileError(label, "\"tasks\" is not an array");
+  if (r.has("layout_summary")) m.layout_summary = r.at("layout_summary");
+  const nlohmann::json& tasks = r.at("tasks");
+  if (!tasks.is_array()) r.fail("tasks", "expected an array");
   if (!tasks.empty() && !m.has_layout) throw FileError(label, "lists tasks but no layout");
   std::set<std::string> names;
   for (size_t i = 0; i < tasks.size(); ++i) {
-    std::string where = "task " + std::to_string(i);
-    ZooTaskEntry t;
-    t.name = json_field<std::string>(tasks[i], "name", label, where);
-    where += " (" + t.name + ")";
-    if (const std::string p = task_name_problem(t.name); !p.empty()) throw FileError(label, where + ": " + p);
-    if (!names.insert(t.name).second) throw FileError(label, where + " is listed twice");
-    t.file = json_field<std::string>(tasks[i], "file", label, where);
-    if (t.file != "tasks/" + t.name + ".safetensors")
-      throw FileError(label, where + ": \"file\" must be \"tasks/" + t.name + ".safetensors\", got \"" + t.file + "\"");
-    t.count = json_field<int64_t>(tasks[i], "count", label, where);
-    if (t.count < 1) throw FileError(label, where + ": \"count\" must be at least 1");
-    t.condition = condition_from_json(json_field<nlohmann::json>(tasks[i], "condition", label, where), label, where + " condition");
-    t.sources = json_field<std::vector<std::string>>(tasks[i], "sources", label, where);
-    if (static_cast<int64_t>(t.sources.size()) != t.count)
-      throw FileError(label, where + ": " + std::to_string(t.sources.size()) + " sources for " + std::to_string(t.count) +
-                                 " checkpoints");
-    t.metric_names = json_field<std::vector<std::string>>(tasks[i], "metrics", label, where);
-    std::set<std::string> metric_set(t.metric_names.begin(), t.metric_names.end());
-    if (metric_set.size() != t.metric_names.size()) throw FileError(label, where + ": a metric name is listed twice");
-    m.tasks.push_back(std::move(t));
+    const JsonReader t(tasks[i], label, "tasks[" + std::to_string(i) + "]");
+    ZooTaskEntry e = task_entry_from_json(t);
+    if (!names.insert(e.name).second) t.fail("name", "task \"" + e.name + "\" is listed twice");
+    m.tasks.push_back(std::move(e));
   }
   return m;
 }
