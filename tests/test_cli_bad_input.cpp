@@ -117,6 +117,10 @@ class TestCliBadInput : public QObject {
       QTest::newRow(tag.c_str()) << QString::fromStdString(args) << status << message;
     };
     row("inspect: NaN adapter", "inspect " + nan, 1, "NaN or Inf values in 1 module: blocks.1.attn.to_v");
+    const std::string stylizer = "pretrain-stylizer -o " + q(root_ + "/stylizer.safetensors");
+    row("pretrain-stylizer: no photos", stylizer + " --photos " + q(root_ + "/no-photos"), 1, "missing: no photo manifest");
+    row("pretrain-stylizer: steps 0", stylizer + " --steps 0", 2, "--steps");
+    row("pretrain-stylizer: odd patch", stylizer + " --patch 33", 2, "--patch: must be even");
     row("compare: NaN adapter", "compare " + good + " " + nan, 1, "NaN or Inf");
     row("convert: NaN adapter", "convert " + nan + " --to kohya -o " + q(root_ + "/k.safetensors"), 1, "NaN or Inf");
     row("zoo import: NaN adapter", "zoo import " + nan + " -o " + q(root_ + "/z2") + " --task t --condition-text x", 1, "NaN or Inf");

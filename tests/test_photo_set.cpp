@@ -10,6 +10,7 @@
 
 #include "core/imaging/photo_set.h"
 #include "core/util/error.h"
+#include "tests/support/fetched_photos.h"
 
 using namespace lorastudio;
 
@@ -156,13 +157,10 @@ class TestPhotoSet : public QObject {
   // The fetched photos: colour images of a useful size, every one with its source and licence, held-out
   // photos apart from the training ones, and the two paintings.
   void real_photos() {
-    const std::string dir = PhotoSet::default_dir();
-    PhotoSet set;
-    try {
-      set = PhotoSet::open(dir);
-    } catch (const FileError& e) {
-      QSKIP(qPrintable(QString("no fetched photos (") + e.what() + "); scripts/test.sh fetches them"));
-    }
+    std::string why;
+    const std::optional<PhotoSet> fetched = test::fetched_photos(&why);
+    if (!fetched) QSKIP(why.c_str());
+    const PhotoSet& set = *fetched;
     const auto train = set.split("train"), held_out = set.split("held_out"), paintings = set.split("painting");
     QVERIFY(train.size() >= 12);
     QVERIFY(held_out.size() >= 3);

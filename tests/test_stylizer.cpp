@@ -1,15 +1,20 @@
 // The style world's base model: its size and shapes, and pretraining that makes it reproduce photos it never
 // saw (held-out photos, PSNR), where an untrained one does not. Runs on the fetched photos (scripts/test.sh
 // fetches them); skipped, and said so, where they are missing.
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <torch/torch.h>
 
+#include "core/generator/module_weights.h"
 #include "core/imaging/image_metrics.h"
+#include "core/io/safetensors_reader.h"
 #include "core/imaging/photo_set.h"
 #include "core/style/stylizer.h"
 #include "core/style/stylizer_pretraining.h"
 #include "core/util/error.h"
+#include "tests/support/fetched_photos.h"
+#include "tests/support/cli_runner.h"
 
 using namespace lorastudio;
 
@@ -56,12 +61,10 @@ class TestStylizer : public QObject {
   // Pretraining on the training photos reproduces held-out photos (> 24 dB; 26.9 reached); the untrained network, the same
   // check's deliberately wrong variant, does not (< 15 dB). Same seed, same result.
   void pretraining_reproduces_unseen_photos() {
-    PhotoSet set;
-    try {
-      set = PhotoSet::open(PhotoSet::default_dir());
-    } catch (const FileError& e) {
-      QSKIP(qPrintable(QString("no fetched photos (") + e.what() + "); scripts/test.sh fetches them"));
-    }
+    std::string why;
+    const std::optional<PhotoSet> fetched = test::fetched_photos(&why);
+    if (!fetched) QSKIP(why.c_str());
+    const PhotoSet& set = *fetched;
     std::vector<torch::Tensor> train;
     for (const auto& p : set.split("train")) train.push_back(set.load(p));
     const torch::Tensor judge = held_out_patches(set);
@@ -92,6 +95,20 @@ class TestStylizer : public QObject {
     pretrain_stylizer(a, train, o);
     pretrain_stylizer(b, train, o);
     QVERIFY(torch::equal(a->conv_out->weight, b->conv_out->weight));
+  }
+
+  // The command line: pretrain-stylizer writes weights that load into a stylizer, with its metadata.
+  void cli_writes_loadable_weights() {
+    std::string why;
+    if (!test::fetched_photos(&why)) QSKIP(why.c_str());
+    QTemporaryDir tmp;
+    const std::string file = tmp.filePath("stylizer.safetensors").toStdString();
+    const test::CliRun r = test::cli("pretrain-stylizer -o " + test::q(file) + " --steps 3 --batch 2 --patch 16");
+    QVERIFY2(r.status == 0, r.output.c_str());
+    QVERIFY2(r.output.find("held-out PSNR") != std::string::npos, r.output.c_str());
+    Stylizer s;
+    load_module_weights(*s, file);
+    QCOMPARE(QString::fromStdString(SafetensorsReader(file).metadata().at("format")), QString("lora-studio-stylizer"));
   }
 
   void pretraining_cancels() {

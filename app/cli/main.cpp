@@ -33,6 +33,8 @@ const Command kCommands[] = {
     {"zoo", "build and inspect LoRA zoos", lorastudio::cli::run_zoo},
     {"memorization", "memorisation report of existing adapters against a zoo (copies, nearest tasks, noise baselines)",
      lorastudio::cli::run_memorization},
+    {"pretrain-stylizer", "pretrain the style world's stylizer on the fetched photos (weights, held-out PSNR)",
+     lorastudio::cli::run_pretrain_stylizer},
 };
 
 // The first line of a message (LibTorch appends a stack trace after it).
