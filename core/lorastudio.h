@@ -162,11 +162,13 @@ class Generator {
   GenerationResult generate(const Condition& condition, const GenerationParams& params = {},
                             const ProgressCallback& on_progress = {}, const PreviewCallback& on_preview = {});
 
-  // Readies the device for `params`: on CUDA, runs one generation with a progress callback and one without
-  // (initialising the device libraries and capturing the CUDA graphs of both paths) and discards them, so the
-  // next generate() with these settings runs at full speed. Returns the seconds spent; does nothing on the
-  // CPU. The studio calls it after loading, in its worker; the CLI before generating on CUDA.
-  double warm_up(const Condition& condition, const GenerationParams& params);
+  // Readies the device for `params`: on CUDA, runs the generation paths named by `paths` once and discards
+  // them (initialising the device libraries and capturing their CUDA graphs), so the next generate() with
+  // these settings runs at full speed. Callbacks: with a progress or preview callback (per-step graphs);
+  // NoCallbacks: without (the whole-generation graph). Returns the seconds spent; does nothing on the CPU.
+  // The studio warms both after loading, in its worker; the CLI, which always shows progress, only that path.
+  enum class WarmUpPaths { Callbacks, NoCallbacks, Both };
+  double warm_up(const Condition& condition, const GenerationParams& params, WarmUpPaths paths = WarmUpPaths::Both);
 
   // Asks the generation now running to stop after its current step (from any thread; a no-op when idle).
   // The whole-graph path (no callbacks, CUDA) cannot stop midway and finishes.

@@ -158,7 +158,7 @@ int run_generate(int argc, char** argv) {
   watch_interrupts();
   // On CUDA: initialise the libraries and capture the graphs first, so that the generation below (and its
   // reported time) is the steady state; the warm-up is reported on its own.
-  const double warm_up_seconds = g->warm_up(condition, o);
+  const double warm_up_seconds = g->warm_up(condition, o, api::Generator::WarmUpPaths::Callbacks);
   ProgressBar bar;
   Trajectory trajectory;
   const api::GenerationResult out = g->generate(

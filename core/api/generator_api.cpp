@@ -132,11 +132,11 @@ std::shared_ptr<Generator> Generator::load(const std::string& directory) {
 
 const GeneratorInfo& Generator::info() const { return impl_->info; }
 
-double Generator::warm_up(const Condition& condition, const GenerationParams& params) {
+double Generator::warm_up(const Condition& condition, const GenerationParams& params, WarmUpPaths paths) {
   if (params.device.kind == DeviceKind::Cpu) return 0;
   const auto start = std::chrono::steady_clock::now();
-  generate(condition, params, [](const Progress&) { return true; });
-  generate(condition, params);
+  if (paths != WarmUpPaths::NoCallbacks) generate(condition, params, [](const Progress&) { return true; });
+  if (paths != WarmUpPaths::Callbacks) generate(condition, params);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
