@@ -82,28 +82,23 @@ class TestKohyaFormat : public QObject {
     QVERIFY(!l.notes.empty());
   }
 
-  void one_by_one_conv_is_linear() {
+  void one_by_one_conv_keeps_its_shape() {
     QTemporaryDir tmp;
     const std::string file = tmp.path().toStdString() + "/conv.safetensors";
-    write_safetensors(file, {{"lora_unet_down_blocks_0_resnets_0_conv_shortcut.lora_down.weight", torch::randn({2, 5, 1, 1})},
-                             {"lora_unet_down_blocks_0_resnets_0_conv_shortcut.lora_up.weight", torch::randn({7, 2, 1, 1})},
+    const torch::Tensor down = torch::randn({2, 5, 1, 1}), up = torch::randn({7, 2, 1, 1});
+    write_safetensors(file, {{"lora_unet_down_blocks_0_resnets_0_conv_shortcut.lora_down.weight", down},
+                             {"lora_unet_down_blocks_0_resnets_0_conv_shortcut.lora_up.weight", up},
                              {"lora_unet_down_blocks_0_resnets_0_conv_shortcut.alpha", torch::tensor(2.0f)}});
     LoadedAdapter l = load_adapter(file);
-    QCOMPARE(l.adapter.modules[0].A.sizes().vec(), (std::vector<int64_t>{2, 5}));
-    QCOMPARE(l.adapter.modules[0].path, std::string("down_blocks.0.resnets.0.conv_shortcut"));
-  }
-
-  void three_by_three_conv_is_refused() {
-    QTemporaryDir tmp;
-    const std::string file = tmp.path().toStdString() + "/conv3.safetensors";
-    write_safetensors(file, {{"lora_unet_conv_in.lora_down.weight", torch::randn({2, 4, 3, 3})},
-                             {"lora_unet_conv_in.lora_up.weight", torch::randn({4, 2, 1, 1})}});
-    try {
-      load_adapter(file);
-      QFAIL("expected an error");
-    } catch (const FileError& e) {
-      QVERIFY2(QString::fromUtf8(e.what()).contains("convolutional LoRA"), e.what());
-    }
+    const LoraModule& m = l.adapter.modules[0];
+    QCOMPARE(m.A.sizes().vec(), (std::vector<int64_t>{2, 5}));  // held as a matrix, ΔW as for a linear layer
+    QCOMPARE(m.kernel_size, (std::vector<int64_t>{1, 1}));
+    QCOMPARE(m.path, std::string("down_blocks.0.resnets.0.conv_shortcut"));
+    const std::string again = tmp.path().toStdString() + "/again.safetensors";
+    save_adapter(l.adapter, AdapterFormat::Kohya, again);
+    SafetensorsReader r(again);
+    QVERIFY(torch::equal(r.tensor("lora_unet_down_blocks_0_resnets_0_conv_shortcut.lora_down.weight"), down));
+    QVERIFY(torch::equal(r.tensor("lora_unet_down_blocks_0_resnets_0_conv_shortcut.lora_up.weight"), up));
   }
 
   void missing_up_is_an_error() {

@@ -52,7 +52,11 @@ void ModuleTable::set_modules(const QVector<ModuleRow>& rows) {
     setItem(r, kName, new QTableWidgetItem(m.name));
     setItem(r, kRank, numeric(m.rank));
     setItem(r, kAlpha, numeric(m.alpha));
-    auto* shape = new NumericItem(QStringLiteral("%1 × %2").arg(m.out_features).arg(m.in_features));
+    auto* shape = new NumericItem(m.kernel.isEmpty() ? QStringLiteral("%1 × %2").arg(m.out_features).arg(m.in_features)
+                                                    : QStringLiteral("%1 × %2 × %3")
+                                                          .arg(m.out_features)
+                                                          .arg(m.in_features)
+                                                          .arg(m.kernel));
     shape->setData(Qt::UserRole, double(m.out_features) * m.in_features);
     setItem(r, kShape, shape);
     setItem(r, kNorm, numeric(m.delta_norm, 5));

@@ -60,6 +60,7 @@ nlohmann::json to_json(const LoadedAdapter& loaded, const std::vector<ModuleStat
                     {"scale", s.scale},
                     {"in_features", m.in_features()},
                     {"out_features", m.out_features()},
+                    {"kernel", m.kernel_size},
                     {"dtype", std::string(c10::toString(m.A.scalar_type()))},
                     {"delta_norm", s.frobenius},
                     {"norm_A", s.norm_A},
@@ -128,13 +129,13 @@ int run_inspect(int argc, char** argv) {
   for (const auto& n : loaded.notes) std::cout << "  note: " << n << "\n";
   if (p.has("--modules")) {
     std::cout << "\n  " << pad_right("module", 48) << pad_right("rank", 6) << pad_right("alpha", 8)
-              << pad_right("out x in", 12) << pad_right("||ΔW||", 12) << pad_right("σ1", 12) << "eff.rank\n";
+              << pad_right("out x in (x k)", 15) << pad_right("||ΔW||", 12) << pad_right("σ1", 12) << "eff.rank\n";
     for (size_t i = 0; i < a.modules.size(); ++i) {
       const auto& m = a.modules[i];
       const auto& s = stats[i];
       std::cout << "  " << pad_right(module_key(m), 48) << pad_right(std::to_string(m.rank()), 6)
                 << pad_right(format_double(m.alpha, 4), 8)
-                << pad_right(std::to_string(m.out_features()) + "x" + std::to_string(m.in_features()), 12)
+                << pad_right(m.shape_text(), 15)
                 << pad_right(format_double(s.frobenius, 5), 12)
                 << pad_right(s.singular_values.empty() ? "-" : format_double(s.singular_values[0], 5), 12)
                 << format_double(s.effective_rank, 3) << "\n";

@@ -38,7 +38,8 @@ void AdapterLoadJob::run() {
       row.name = QString::fromStdString(module_key(m));
       row.rank = static_cast<int>(m.rank());
       row.alpha = m.alpha;
-      row.in_features = static_cast<int>(m.in_features());
+      row.in_features = static_cast<int>(m.in_channels());
+      for (int64_t k : m.kernel_size) row.kernel += (row.kernel.isEmpty() ? QString() : QStringLiteral("×")) + QString::number(k);
       row.out_features = static_cast<int>(m.out_features());
       row.delta_norm = stats[i].frobenius;
       for (double v : stats[i].singular_values) row.singular_values << v;

@@ -167,8 +167,8 @@ SaveResult write_diffusers_adapter(const LoraAdapter& adapter, const std::string
   for (const auto& m : adapter.modules) {
     const std::string comp = m.component.empty() ? fallback : m.component;
     const std::string base = comp + "." + m.path;
-    tensors.push_back({base + ".lora_A.weight", m.A});
-    tensors.push_back({base + ".lora_B.weight", m.B});
+    tensors.push_back({base + ".lora_A.weight", m.file_A()});
+    tensors.push_back({base + ".lora_B.weight", m.file_B()});
     if (m.is_dora()) tensors.push_back({base + ".lora_magnitude_vector", m.magnitude});
     LoraAdapter& part = by_component[comp];
     part.modules.push_back(m);

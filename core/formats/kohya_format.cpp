@@ -78,12 +78,6 @@ LoadedAdapter read_kohya_adapter(const std::string& path) {
       if (k.part == LoraPart::A && !kohya_name_is_certain(flat)) ++uncertain;
     }
     torch::Tensor t = reader.tensor(name);
-    if ((k.part == LoraPart::A || k.part == LoraPart::B) && t.dim() == 4) {
-      if (t.size(2) != 1 || t.size(3) != 1)
-        throw FileError(label, "key \"" + name + "\": convolutional LoRA (kernel " + std::to_string(t.size(2)) + "x" +
-                                   std::to_string(t.size(3)) + ") is not supported");
-      t = t.reshape({t.size(0), t.size(1)});  // 1x1 conv == linear
-    }
     if (k.part == LoraPart::Magnitude) {
       if (!(t.dim() == 1 || (t.dim() == 2 && t.size(1) == 1)))
         throw FileError(label, "key \"" + name + "\": only output-side DoRA scales [out, 1] are supported");
@@ -141,8 +135,8 @@ SaveResult write_kohya_adapter(const LoraAdapter& adapter, const std::string& pa
     if (kohya_prefix_for(comp) == "lora_unet_") written_component = comp;
     // kohya has no rsLoRA: alpha' = alpha·sqrt(r) gives the same scale alpha'/r.
     const double alpha = adapter.use_rslora ? m.alpha * std::sqrt(static_cast<double>(m.rank())) : m.alpha;
-    tensors.push_back({module + ".lora_down.weight", m.A});
-    tensors.push_back({module + ".lora_up.weight", m.B});
+    tensors.push_back({module + ".lora_down.weight", m.file_A()});
+    tensors.push_back({module + ".lora_up.weight", m.file_B()});
     tensors.push_back({module + ".alpha", torch::tensor(static_cast<float>(alpha))});
     if (m.is_dora()) tensors.push_back({module + ".dora_scale", m.magnitude.reshape({-1, 1})});
   }

@@ -44,6 +44,34 @@ void ModuleAssembler::add(const std::string& component, const std::string& path,
   *slot = std::move(tensor);
 }
 
+namespace {
+
+std::string dims_text(const torch::Tensor& t) {
+  std::string s = "[";
+  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + "]";
+}
+
+// Linear: A [r, in], B [out, r]. Conv (LoCon): A [r, in, k…] (1 to 3 kernel dims), B [out, r, 1…] of the same
+// rank, held as A [r, in·k…], B [out, r] with the kernel remembered.
+void set_factors(LoraModule& m, const torch::Tensor& a, const torch::Tensor& b, const std::string& label) {
+  if (a.dim() == 2 && b.dim() == 2) {
+    m.A = a;
+    m.B = b;
+    return;
+  }
+  bool pointwise_b = b.dim() == a.dim();
+  for (int64_t d = 2; pointwise_b && d < b.dim(); ++d) pointwise_b = b.size(d) == 1;
+  if (a.dim() < 3 || a.dim() > 5 || !pointwise_b)
+    throw FileError(label, "module " + m.path + ": lora_A " + dims_text(a) + " and lora_B " + dims_text(b) +
+                               " are neither linear LoRA ([r, in] and [out, r]) nor conv LoRA ([r, in, k…] and [out, r, 1…])");
+  m.kernel_size.assign(a.sizes().begin() + 2, a.sizes().end());
+  m.A = a.reshape({a.size(0), -1});
+  m.B = b.reshape({b.size(0), b.size(1)});
+}
+
+}  // namespace
+
 std::vector<LoraModule> ModuleAssembler::finish(
     const std::function<double(const std::string&, int64_t)>& default_alpha, int* modules_without_alpha) const {
   std::vector<std::pair<std::string, std::string>> keys;
@@ -59,14 +87,10 @@ std::vector<LoraModule> ModuleAssembler::finish(
     const std::string& path = key.second;
     if (!p.a.defined()) throw FileError(label_, "module " + path + " has an up/B weight (" + p.b_key + ") but no down/A weight");
     if (!p.b.defined()) throw FileError(label_, "module " + path + " has a down/A weight (" + p.a_key + ") but no up/B weight");
-    if (p.a.dim() != 2 || p.b.dim() != 2)
-      throw FileError(label_, "module " + path + ": only 2-D (linear) LoRA weights are supported, got lora_A " +
-                                  std::to_string(p.a.dim()) + "-D and lora_B " + std::to_string(p.b.dim()) + "-D");
     LoraModule m;
     m.component = key.first;
     m.path = path;
-    m.A = p.a;
-    m.B = p.b;
+    set_factors(m, p.a, p.b, label_);
     if (p.magnitude.defined()) m.magnitude = p.magnitude.reshape({-1});
     if (p.alpha.defined()) {
       if (p.alpha.numel() != 1) throw FileError(label_, "module " + path + ": alpha must be a single number");

@@ -112,8 +112,8 @@ SaveResult write_peft_adapter(const LoraAdapter& adapter, const std::string& dir
 
   std::vector<NamedTensor> tensors;
   for (const auto& m : adapter.modules) {
-    tensors.push_back({kPrefix + m.path + ".lora_A.weight", m.A});
-    tensors.push_back({kPrefix + m.path + ".lora_B.weight", m.B});
+    tensors.push_back({kPrefix + m.path + ".lora_A.weight", m.file_A()});
+    tensors.push_back({kPrefix + m.path + ".lora_B.weight", m.file_B()});
     if (m.is_dora()) tensors.push_back({kPrefix + m.path + ".lora_magnitude_vector", m.magnitude});
   }
   for (const auto& [name, t] : adapter.saved_modules) tensors.push_back({kPrefix + name, t});

@@ -13,6 +13,32 @@ std::string module_key(const LoraModule& m) {
   return m.component.empty() ? m.path : m.component + ":" + m.path;
 }
 
+int64_t LoraModule::kernel_elements() const {
+  int64_t n = 1;
+  for (int64_t k : kernel_size) n *= k;
+  return n;
+}
+
+torch::Tensor LoraModule::file_A() const {
+  if (!is_conv() || !A.defined()) return A;
+  std::vector<int64_t> shape{A.size(0), in_channels()};
+  shape.insert(shape.end(), kernel_size.begin(), kernel_size.end());
+  return A.reshape(shape);
+}
+
+torch::Tensor LoraModule::file_B() const {
+  if (!is_conv() || !B.defined()) return B;
+  std::vector<int64_t> shape{B.size(0), B.size(1)};
+  shape.resize(2 + kernel_size.size(), 1);
+  return B.reshape(shape);
+}
+
+std::string LoraModule::shape_text() const {
+  std::string s = std::to_string(out_features()) + "x" + std::to_string(is_conv() ? in_channels() : in_features());
+  for (int64_t k : kernel_size) s += "x" + std::to_string(k);
+  return s;
+}
+
 double LoraAdapter::scale(const LoraModule& m) const {
   const double r = static_cast<double>(m.rank());
   if (r <= 0) return 0.0;
@@ -35,6 +61,22 @@ int64_t LoraAdapter::parameter_count() const {
   return n;
 }
 
+namespace {
+
+void validate_kernel(const LoraModule& m, const std::string& label) {
+  if (!m.is_conv()) return;
+  const std::string key = module_key(m);
+  if (m.kernel_size.size() > 3) throw FileError(label, "module " + key + ": a conv LoRA kernel has at most 3 dimensions");
+  for (int64_t k : m.kernel_size)
+    if (k <= 0 || k > 4096) throw FileError(label, "module " + key + ": kernel size " + std::to_string(k) + " is out of range");
+  if (m.in_features() % m.kernel_elements() != 0)
+    throw FileError(label, "module " + key + ": lora_A has " + std::to_string(m.in_features()) +
+                               " columns, not a whole number of " + std::to_string(m.kernel_elements()) + "-element kernels");
+  if (m.is_dora()) throw FileError(label, "module " + key + ": DoRA on convolutions is not supported");
+}
+
+}  // namespace
+
 void LoraAdapter::validate(const std::string& label) const {
   if (modules.empty()) throw FileError(label, "the adapter has no LoRA modules");
   for (const auto& m : modules) {
@@ -50,6 +92,7 @@ void LoraAdapter::validate(const std::string& label) const {
       throw FileError(label, s.str());
     }
     if (m.A.size(0) == 0) throw FileError(label, "module " + key + " has rank 0");
+    validate_kernel(m, label);
     if (!std::isfinite(m.alpha)) throw FileError(label, "module " + key + ": alpha is not finite");
     if (m.magnitude.defined() && (m.magnitude.numel() != m.B.size(0))) {
       std::ostringstream s;
@@ -93,12 +136,8 @@ std::string LoraAdapter::layout_difference(const LoraAdapter& other) const {
     const auto& b = other.modules[i];
     if (a.path != b.path || a.component != b.component)
       return "module " + std::to_string(i) + " is " + module_key(a) + " in one and " + module_key(b) + " in the other";
-    if (a.in_features() != b.in_features() || a.out_features() != b.out_features()) {
-      std::ostringstream s;
-      s << "module " << module_key(a) << " is " << a.out_features() << "x" << a.in_features() << " in one and "
-        << b.out_features() << "x" << b.in_features() << " in the other";
-      return s.str();
-    }
+    if (a.in_features() != b.in_features() || a.out_features() != b.out_features() || a.kernel_size != b.kernel_size)
+      return "module " + module_key(a) + " is " + a.shape_text() + " in one and " + b.shape_text() + " in the other";
   }
   return {};
 }

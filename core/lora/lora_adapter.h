@@ -2,7 +2,14 @@
 // The one in-memory LoRA adapter model that every format reads into and writes from.
 //
 // Per target module: A [r, in], B [out, r], alpha, rank (from the tensors), optional DoRA
-// magnitude [out]. Module paths are the base model's own module names (e.g.
+// magnitude [out].
+//
+// Convolutional LoRA (LoCon; PEFT's Conv1d/Conv2d/Conv3d LoRA) is held in the same 2-D form: the file's
+// down-projection [r, in, k…] (a k×k convolution to r channels) becomes A [r, in·k…] and the up-projection
+// [out, r, 1…] (a 1×1 convolution) becomes B [out, r]; `kernel_size` records k… so that the files are written
+// back exactly as they were read. ΔW = scale·B·A is then the conv weight [out, in, k…] flattened to
+// [out, in·k…], which is what PEFT's conv ΔW (conv of A by B) computes, and everything that works on the
+// 2-D factors (mixing, statistics, zoo vectors, generation) works on conv modules unchanged. Module paths are the base model's own module names (e.g.
 // "transformer_blocks.0.attn1.to_q" in a PixArt transformer, "bert.encoder.layer.0.attention.self.query"
 // in a transformers BERT), relative to the model component named by `component`.
 #include <cstdint>
@@ -21,11 +28,20 @@ struct LoraModule {
   torch::Tensor B;         // lora_B / lora_up:   [out, r]
   double alpha = 1.0;
   torch::Tensor magnitude; // DoRA magnitude vector [out]; undefined when the adapter is plain LoRA
+  std::vector<int64_t> kernel_size;  // conv LoRA: the base convolution's kernel (e.g. {3, 3}); empty for linear
 
   int64_t rank() const { return A.defined() ? A.size(0) : 0; }
-  int64_t in_features() const { return A.defined() ? A.size(1) : 0; }
+  int64_t in_features() const { return A.defined() ? A.size(1) : 0; }  // in·k… for a conv module
   int64_t out_features() const { return B.defined() ? B.size(0) : 0; }
   bool is_dora() const { return magnitude.defined(); }
+  bool is_conv() const { return !kernel_size.empty(); }
+  int64_t kernel_elements() const;  // product of kernel_size (1 for linear)
+  int64_t in_channels() const { return in_features() / kernel_elements(); }
+  // The factors in the shapes files store: A [r, in, k…] and B [out, r, 1…] for conv, A and B as they are otherwise.
+  torch::Tensor file_A() const;
+  torch::Tensor file_B() const;
+  // The shape of ΔW as the base model holds it: "320x320" or, for conv, "320x320x3x3".
+  std::string shape_text() const;
 };
 
 struct LoraAdapter {

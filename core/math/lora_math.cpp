@@ -24,8 +24,24 @@ void check_module(const LoraModule& m, const char* where) {
     throw Error(std::string(where) + ": module " + module_key(m) + " needs A [r, in] and B [out, r]");
 }
 
+// The [out, in·k…] matrix of a conv module's base weight [out, in, k…]: a view, so that in-place updates reach
+// the weight. Linear weights come back as they are.
+torch::Tensor matrix_of(const torch::Tensor& weight, const LoraModule& m, const char* where) {
+  if (!m.is_conv()) return weight;
+  std::vector<int64_t> expected{m.out_features(), m.in_channels()};
+  expected.insert(expected.end(), m.kernel_size.begin(), m.kernel_size.end());
+  if (!weight.defined() || weight.sizes().vec() != expected)
+    throw Error(std::string(where) + ": conv module " + module_key(m) + " expects a base weight of " + m.shape_text() +
+                ", got " + (weight.defined() ? shape_string(weight) : std::string("none")));
+  if (!weight.is_contiguous())
+    throw Error(std::string(where) + ": the base weight of conv module " + module_key(m) + " must be contiguous");
+  return weight.view({m.out_features(), m.in_features()});
+}
+
 void check_weight(const torch::Tensor& weight, const LoraAdapter& adapter, const LoraModule& m, const char* where) {
   check_module(m, where);
+  if (m.is_conv() && (m.is_dora() || adapter.fan_in_fan_out))
+    throw Error(std::string(where) + ": conv module " + module_key(m) + " cannot be DoRA or fan_in_fan_out");
   if (!weight.defined() || weight.dim() != 2)
     throw Error(std::string(where) + ": the base weight of " + module_key(m) + " must be a 2-D tensor");
   if (!weight.is_floating_point())
@@ -85,7 +101,8 @@ torch::Tensor delta_weight(const LoraAdapter& adapter, const LoraModule& m, torc
   return dtype == acc ? d : d.to(dtype);
 }
 
-MergeRecord merge_into(torch::Tensor& weight, const LoraAdapter& adapter, const LoraModule& m, double multiplier) {
+MergeRecord merge_into(torch::Tensor& base_weight, const LoraAdapter& adapter, const LoraModule& m, double multiplier) {
+  torch::Tensor weight = matrix_of(base_weight, m, "merge_into");
   check_weight(weight, adapter, m, "merge_into");
   const torch::ScalarType acc = accumulation_type(weight.scalar_type());
   const double s = multiplier * adapter.scale(m);
@@ -106,8 +123,9 @@ MergeRecord merge_into(torch::Tensor& weight, const LoraAdapter& adapter, const 
   return record;
 }
 
-void unmerge_from(torch::Tensor& weight, const LoraAdapter& adapter, const LoraModule& m, double multiplier,
+void unmerge_from(torch::Tensor& base_weight, const LoraAdapter& adapter, const LoraModule& m, double multiplier,
                   const MergeRecord& record) {
+  torch::Tensor weight = matrix_of(base_weight, m, "unmerge_from");
   check_weight(weight, adapter, m, "unmerge_from");
   const torch::ScalarType acc = accumulation_type(weight.scalar_type());
   const double s = multiplier * adapter.scale(m);

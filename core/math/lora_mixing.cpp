@@ -127,6 +127,7 @@ LoraAdapter mix(const std::vector<const LoraAdapter*>& adapters, const std::vect
     LoraModule m;
     m.path = first.path;
     m.component = first.component;
+    m.kernel_size = first.kernel_size;
     m.B = f.B;
     m.A = f.A;
     m.alpha = static_cast<double>(f.A.size(0));  // scale 1: the coefficients live in B
@@ -186,6 +187,7 @@ SoupResult delta_soup(const std::vector<const LoraAdapter*>& adapters, int64_t r
     LoraModule m;
     m.path = first.path;
     m.component = first.component;
+    m.kernel_size = first.kernel_size;
     m.B = B.to(dtype);
     m.A = A.to(dtype);
     m.alpha = static_cast<double>(rank);
@@ -220,6 +222,7 @@ LoraAdapter factor_average(const std::vector<const LoraAdapter*>& adapters) {
     LoraModule m;
     m.path = first.modules[k].path;
     m.component = first.modules[k].component;
+    m.kernel_size = first.modules[k].kernel_size;
     m.alpha = first.modules[k].alpha;
     const auto dev = first.modules[k].A.device();
     m.A = torch::zeros(first.modules[k].A.sizes(), torch::TensorOptions().dtype(dtype).device(dev));

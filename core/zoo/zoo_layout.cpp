@@ -13,7 +13,7 @@ namespace lorastudio {
 namespace {
 
 constexpr const char* kLayoutFormat = "lorastudio-zoo-layout";
-constexpr int kLayoutVersion = 1;
+constexpr int kLayoutVersion = 2;
 
 bool same_alpha(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(a)); }
 
@@ -58,6 +58,7 @@ ZooLayout ZooLayout::from_adapter(const LoraAdapter& adapter, const BalanceOptio
     ml.in_features = m.in_features();
     ml.out_features = m.out_features();
     ml.alpha = m.alpha;
+    ml.kernel_size = m.kernel_size;
     ml.offset_A = offset;
     ml.offset_B = offset + ml.size_A();
     if (m.is_dora()) ml.offset_magnitude = ml.offset_B + ml.size_B();
@@ -95,6 +96,9 @@ std::string ZooLayout::mismatch(const LoraAdapter& adapter) const {
     if (!seen.insert(ml).second) return "module " + key + " appears twice";
     if (m.rank() != ml->rank)
       return "module " + key + " has rank " + std::to_string(m.rank()) + "; the zoo's has rank " + std::to_string(ml->rank);
+    if (m.kernel_size != ml->kernel_size)
+      return "module " + key + (m.is_conv() ? " is a conv LoRA (" + m.shape_text() + ")" : std::string(" is linear")) +
+             "; the zoo's is " + (ml->kernel_size.empty() ? std::string("linear") : std::string("a conv LoRA"));
     if (m.out_features() != ml->out_features || m.in_features() != ml->in_features)
       return "module " + key + " is " + shape_text(m.out_features(), m.in_features()) + " (out x in); the zoo's is " +
              shape_text(ml->out_features, ml->in_features);
@@ -130,8 +134,8 @@ std::string ZooLayout::difference(const ZooLayout& other) const {
     if (a.path != b.path || a.component != b.component)
       return "module " + std::to_string(i) + " is " + a.key() + " in one and " + b.key() + " in the other";
     if (a.rank != b.rank || a.in_features != b.in_features || a.out_features != b.out_features ||
-        !same_alpha(a.alpha, b.alpha) || a.has_magnitude() != b.has_magnitude())
-      return "module " + a.key() + " differs in rank, shape, alpha or DoRA";
+        !same_alpha(a.alpha, b.alpha) || a.has_magnitude() != b.has_magnitude() || a.kernel_size != b.kernel_size)
+      return "module " + a.key() + " differs in rank, shape, kernel, alpha or DoRA";
   }
   return {};
 }
@@ -202,6 +206,7 @@ LoraAdapter ZooLayout::adapter_view(const torch::Tensor& unbalanced) const {
     m.path = ml.path;
     m.component = ml.component;
     m.alpha = ml.alpha;
+    m.kernel_size = ml.kernel_size;
     m.A = v.narrow(0, ml.offset_A, ml.size_A()).view({ml.rank, ml.in_features});
     m.B = v.narrow(0, ml.offset_B, ml.size_B()).view({ml.out_features, ml.rank});
     if (ml.has_magnitude()) m.magnitude = v.narrow(0, ml.offset_magnitude, ml.out_features);
@@ -212,15 +217,21 @@ LoraAdapter ZooLayout::adapter_view(const torch::Tensor& unbalanced) const {
 
 nlohmann::json ZooLayout::to_json() const {
   nlohmann::json mods = nlohmann::json::array();
+  bool conv = false;
   for (const auto& ml : modules_) {
     nlohmann::json m = {{"path", ml.path},         {"component", ml.component}, {"rank", ml.rank},
                         {"in", ml.in_features},    {"out", ml.out_features},    {"alpha", ml.alpha},
                         {"offset_A", ml.offset_A}, {"offset_B", ml.offset_B}};
     if (ml.has_magnitude()) m["offset_magnitude"] = ml.offset_magnitude;
+    if (!ml.kernel_size.empty()) {
+      m["kernel"] = ml.kernel_size;
+      conv = true;
+    }
     mods.push_back(std::move(m));
   }
+  // Version 2 adds conv modules ("kernel"): a layout without them stays version 1, readable by older builds.
   return {{"format", kLayoutFormat},
-          {"version", kLayoutVersion},
+          {"version", conv ? 2 : 1},
           {"dim", dim_},
           {"use_rslora", use_rslora_},
           {"fan_in_fan_out", fan_in_fan_out_},
@@ -246,6 +257,11 @@ ZooModuleLayout module_layout_from_json(const JsonReader& m) {
   ml.offset_A = m.int_at("offset_A", 0, INT64_MAX);
   ml.offset_B = m.int_at("offset_B", 0, INT64_MAX);
   ml.offset_magnitude = m.has("offset_magnitude") ? m.int_at("offset_magnitude", 0, INT64_MAX) : -1;
+  m.read("kernel", ml.kernel_size, 1, 4096);
+  if (ml.kernel_size.size() > 3) m.fail("kernel", "has more than 3 dimensions");
+  int64_t elements = 1;
+  for (int64_t k : ml.kernel_size) elements *= k;
+  if (ml.in_features % elements != 0) m.fail("kernel", "does not divide \"in\" (" + std::to_string(ml.in_features) + ")");
   return ml;
 }
 
@@ -297,7 +313,9 @@ nlohmann::json ZooLayout::summary_json() const {
   std::set<double> alphas;
   std::set<std::string> components;
   bool dora = false;
+  int64_t conv = 0;
   for (const auto& ml : modules_) {
+    conv += ml.kernel_size.empty() ? 0 : 1;
     ranks.insert(ml.rank);
     alphas.insert(ml.alpha);
     components.insert(ml.component);
@@ -311,6 +329,7 @@ nlohmann::json ZooLayout::summary_json() const {
           {"use_rslora", use_rslora_},
           {"fan_in_fan_out", fan_in_fan_out_},
           {"dora", dora},
+          {"conv_modules", conv},
           {"balance", {{"scale_A", balance_.scale_A}, {"scale_B", balance_.scale_B}}}};
 }
 

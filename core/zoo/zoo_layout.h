@@ -3,7 +3,7 @@
 //
 // The modules are recorded in the order of the first adapter (load_adapter reads them in natural
 // order); per module the vector holds A [r, in] row-major, then B [out, r] row-major, then the DoRA
-// magnitude [out] when the adapter has one. Every checkpoint of a zoo has this layout: same modules,
+// magnitude [out] when the adapter has one (a conv module's A is [r, in·k…], as LoraModule holds it). Every checkpoint of a zoo has this layout: same modules,
 // ranks, shapes, alphas, rsLoRA / fan_in_fan_out flags.
 //
 // Magnitude balancing: LoRA factors often differ in scale by orders of magnitude (B starts at zero and
@@ -40,6 +40,7 @@ struct ZooModuleLayout {
   int64_t offset_A = 0;           // first element of A in the flat vector
   int64_t offset_B = 0;           // first element of B
   int64_t offset_magnitude = -1;  // first element of the DoRA magnitude, -1 without one
+  std::vector<int64_t> kernel_size;  // conv LoRA: the kernel (in_features is then in·k…); empty for linear
 
   int64_t size_A() const { return rank * in_features; }
   int64_t size_B() const { return out_features * rank; }

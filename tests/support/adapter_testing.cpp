@@ -13,7 +13,8 @@ LoraAdapter random_adapter(const std::vector<ModuleSpec>& specs, uint64_t seed, 
   for (const auto& s : specs) {
     LoraModule m;
     m.path = s.path;
-    m.A = torch::randn({s.rank, s.in});
+    m.kernel_size = s.kernel;
+    m.A = torch::randn({s.rank, s.in * m.kernel_elements()});
     m.B = torch::randn({s.out, s.rank});
     m.alpha = s.alpha;
     if (dora) m.magnitude = torch::rand({s.out}) + 0.5;
@@ -32,7 +33,7 @@ double max_delta_difference(const LoraAdapter& a, const LoraAdapter& b, bool mat
   for (const auto& m : a.modules) {
     const LoraModule* o = b.find(m.path, match_component ? m.component : std::string());
     if (!o) return std::numeric_limits<double>::infinity();
-    if (o->out_features() != m.out_features() || o->in_features() != m.in_features())
+    if (o->out_features() != m.out_features() || o->in_features() != m.in_features() || o->kernel_size != m.kernel_size)
       return std::numeric_limits<double>::infinity();
     const double d = (reference_delta(a, m) - reference_delta(b, *o)).abs().max().item<double>();
     worst = std::max(worst, d);

@@ -13,6 +13,7 @@ struct ModuleSpec {
   std::string path;
   int64_t out = 8, in = 8, rank = 2;
   double alpha = 4;
+  std::vector<int64_t> kernel = {};  // conv LoRA: A is [rank, in·k…] with this kernel; empty for linear
 };
 
 LoraAdapter random_adapter(const std::vector<ModuleSpec>& specs, uint64_t seed, bool dora = false);

@@ -20,6 +20,8 @@ std::string golden_dir() { return env_or("LORASTUDIO_GOLDEN", LORASTUDIO_GOLDEN_
 std::string data_dir() { return env_or("LORASTUDIO_DATA", LORASTUDIO_DATA_DEFAULT); }
 std::string golden_path(const std::string& relative) { return golden_dir() + "/" + relative; }
 std::string data_path(const std::string& relative) { return data_dir() + "/" + relative; }
+std::string project_path(const std::string& relative) { return std::string(LORASTUDIO_SOURCE_DIR) + "/" + relative; }
+
 std::string cli_path() { return LORASTUDIO_CLI_PATH; }
 
 bool exists(const std::string& path) {

@@ -10,6 +10,8 @@ std::string data_dir();
 std::string golden_path(const std::string& relative);  // golden_dir() + "/" + relative
 std::string data_path(const std::string& relative);
 bool exists(const std::string& path);
+// A file of this project's own tree (tests/data/…, models/…): the source directory + "/" + relative.
+std::string project_path(const std::string& relative);
 std::string cli_path();               // the built lora-studio-cli
 
 // Runs a command line (through /bin/sh), returns its exit status; stdout+stderr into `output`.
