@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache libtorch-dev libopenblas0-pthread nlohmann-json3-dev
           libsentencepiece-dev)
 if [[ "${1:-}" != "--no-gui" ]]; then
-  packages+=(qt6-base-dev libqcustomplot-dev libopencv-dev)
+  packages+=(qt6-base-dev libqcustomplot-dev libopencv-dev libopencv-contrib-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

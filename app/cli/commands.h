@@ -13,5 +13,6 @@ int run_generate(int argc, char** argv);
 int run_zoo(int argc, char** argv);
 int run_memorization(int argc, char** argv);
 int run_pretrain_stylizer(int argc, char** argv);
+int run_styles(int argc, char** argv);
 
 }  // namespace lorastudio::cli

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <vector>
 
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #ifdef LORASTUDIO_HAVE_OPENCV
@@ -46,6 +47,43 @@ torch::Tensor load_rgb_image(const std::string& path) {
   return torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat) / 255.0;
 #else
   throw FileError(path, "this build has no OpenCV (LORASTUDIO_WITH_OPENCV=OFF): only .ppm condition images can be read");
+#endif
+}
+
+namespace {
+
+torch::Tensor hwc_bytes(const std::string& path, const torch::Tensor& image) {
+  if (!image.defined() || image.dim() != 3 || image.size(0) != 3 || image.size(1) < 1 || image.size(2) < 1)
+    throw FileError(path, "an image to save must be a [3, H, W] tensor");
+  return image.detach().to(torch::kCPU, torch::kFloat).clamp(0, 1).mul(255).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+}
+
+}  // namespace
+
+void save_rgb_image(const std::string& path, const torch::Tensor& image) {
+  const torch::Tensor hwc = hwc_bytes(path, image);
+  const int h = static_cast<int>(hwc.size(0)), w = static_cast<int>(hwc.size(1));
+  if (fs::path(path).extension() == ".ppm") {
+    std::string data = "P6\n" + std::to_string(w) + " " + std::to_string(h) + "\n255\n";
+    data.append(reinterpret_cast<const char*>(hwc.data_ptr<uint8_t>()), static_cast<size_t>(hwc.numel()));
+    write_file_atomically(path, data);
+    return;
+  }
+#ifdef LORASTUDIO_HAVE_OPENCV
+  cv::Mat rgb(h, w, CV_8UC3, hwc.data_ptr<uint8_t>()), bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  std::vector<uchar> encoded;
+  const std::string ext = fs::path(path).extension().string();
+  bool ok = false;
+  try {
+    ok = cv::imencode(ext.empty() ? ".png" : ext, bgr, encoded);
+  } catch (const cv::Exception&) {
+    ok = false;
+  }
+  if (!ok) throw FileError(path, "cannot encode an image as \"" + ext + "\" (use .png, .jpg or .ppm)");
+  write_file_atomically(path, std::string(encoded.begin(), encoded.end()));
+#else
+  throw FileError(path, "this build has no OpenCV (LORASTUDIO_WITH_OPENCV=OFF): only .ppm images can be written");
 #endif
 }
 

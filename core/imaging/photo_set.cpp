@@ -96,6 +96,12 @@ std::string PhotoSet::path(const Photo& photo) const { return (fs::path(dir_) / 
 
 torch::Tensor PhotoSet::load(const Photo& photo) const { return load_rgb_image(path(photo)); }
 
+torch::Tensor PhotoSet::load(const std::string& name) const {
+  for (const auto& p : photos_)
+    if (p.name == name) return load(p);
+  throw FileError(dir_ + "/manifest.tsv", "has no photo named \"" + name + "\" (run scripts/fetch-photos.sh again?)");
+}
+
 torch::Tensor random_patches(const std::vector<torch::Tensor>& images, int64_t count, const PatchOptions& o, uint64_t seed) {
   if (images.empty()) throw Error("random_patches: no images");
   if (count < 1 || o.size < 1) throw Error("random_patches: count and size must be positive");

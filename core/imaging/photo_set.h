@@ -27,6 +27,7 @@ class PhotoSet {
   std::vector<Photo> split(const std::string& name) const;  // in manifest order
   std::string path(const Photo& photo) const;
   torch::Tensor load(const Photo& photo) const;              // [3, H, W] float in [0, 1]
+  torch::Tensor load(const std::string& name) const;         // by name; FileError when the manifest has none
 
  private:
   std::string dir_;
