@@ -9,9 +9,9 @@
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress_bar.h"
-#include "core/generator/module_weights.h"
 #include "core/imaging/image_metrics.h"
 #include "core/imaging/photo_set.h"
+#include "core/style/stylizer_file.h"
 #include "core/style/stylizer_pretraining.h"
 #include "core/util/error.h"
 
@@ -77,10 +77,7 @@ int run_pretrain_stylizer(int argc, char** argv) {
     return 130;
   }
   const double quality = held_out_psnr(stylizer, held_out, o.patch);
-  save_module_weights(*stylizer, p.get("-o"),
-                      {{"format", "lora-studio-stylizer"}, {"channels", std::to_string(config.channels)},
-                       {"blocks", std::to_string(config.blocks)}, {"steps", std::to_string(o.steps)},
-                       {"held_out_psnr_db", format_double(quality, 4)}});
+  save_stylizer(stylizer, p.get("-o"), {{"steps", std::to_string(o.steps)}, {"held_out_psnr_db", format_double(quality, 4)}});
   std::cout << "stylizer of " << format_count(stylizer->parameter_count()) << " parameters trained " << o.steps
             << " steps (final L1 " << format_double(r.final_loss, 4) << "); held-out PSNR " << format_double(quality, 4)
             << " dB; written to " << p.get("-o") << "\n";

@@ -14,5 +14,6 @@ int run_zoo(int argc, char** argv);
 int run_memorization(int argc, char** argv);
 int run_pretrain_stylizer(int argc, char** argv);
 int run_styles(int argc, char** argv);
+int run_harvest_styles(int argc, char** argv);
 
 }  // namespace lorastudio::cli

@@ -35,6 +35,8 @@ const Command kCommands[] = {
      lorastudio::cli::run_memorization},
     {"pretrain-stylizer", "pretrain the style world's stylizer on the fetched photos (weights, held-out PSNR)",
      lorastudio::cli::run_pretrain_stylizer},
+    {"harvest-styles", "fine-tune a LoCon style LoRA per style and write their last checkpoints as zoos",
+     lorastudio::cli::run_harvest_styles},
     {"styles", "the style world's styles: list, contact sheet on a photo, what a reference image defines",
      lorastudio::cli::run_styles},
 };
