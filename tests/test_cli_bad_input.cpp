@@ -126,6 +126,14 @@ class TestCliBadInput : public QObject {
     row("zoo import: NaN adapter", "zoo import " + nan + " -o " + q(root_ + "/z2") + " --task t --condition-text x", 1, "NaN or Inf");
     row("interpolate: lambda nan", "interpolate " + good + " " + good + " --lambda nan -o " + q(root_ + "/i"), 2, "not a finite number");
     row("interpolate: lambda overflow", "interpolate " + good + " " + good + " --lambda 1e400 -o " + q(root_ + "/i"), 2, "--lambda");
+    row("interpolate: no output", "interpolate " + good + " " + good, 2, "-o OUT is required");
+    row("interpolate: preview without stylizer", "interpolate " + good + " " + good + " --preview " + q(root_ + "/p.ppm"), 2,
+        "needs --stylizer");
+    row("interpolate: preview with a non-stylizer", "interpolate " + good + " " + good + " --preview " + q(root_ + "/p.ppm") +
+        " --stylizer " + q(good_ + "/adapter_model.safetensors"), 1, "not a stylizer weights file");
+    row("zoo export: no such zoo", "zoo export " + q(root_ + "/nozoo") + " t -o " + q(root_ + "/e"), 1, "nozoo: no such directory");
+    row("zoo export: no such task", "zoo export " + q(zoo_) + " nosuchtask -o " + q(root_ + "/e"), 2, "has no task \"nosuchtask\"");
+    row("styles: unreadable reference", "styles --reference " + q(root_ + "/missing.png"), 1, "missing: no such image file");
     row("soup: infinite weight", "soup " + good + " " + good + " --weights 1,inf -o " + q(root_ + "/s"), 2, "not a finite weight");
     row("inspect: negative top-k", "inspect " + good + " --top-k -3", 2, "out of range");
     row("generate: guidance nan", "generate" + gen + text + " --guidance nan", 2, "--guidance");

@@ -6,10 +6,13 @@
 
 #include <torch/torch.h>
 
+#include "core/formats/adapter_io.h"
+#include "core/imaging/image_io.h"
 #include "core/imaging/style_catalog.h"
 #include "core/imaging/style_ops.h"
 #include "core/math/lora_math.h"
 #include "core/style/style_harvest.h"
+#include "core/style/style_interpolation.h"
 #include "core/style/style_zoo_harvest.h"
 #include "core/style/stylizer_file.h"
 #include "core/style/stylizer_pretraining.h"
@@ -52,6 +55,19 @@ Style op_style(const std::string& name, std::function<torch::Tensor(const torch:
   s.name = name;
   s.apply = std::move(f);
   return s;
+}
+
+// Whether a strip moves from style A to style B continuously: PSNR to A never rises and to B never falls, and
+// no step between neighbouring frames carries more than 60% of the whole change.
+bool continuous(const std::vector<InterpolationFrame>& frames) {
+  double jump_a = 0, jump_b = 0;
+  for (size_t i = 1; i < frames.size(); ++i) {
+    if (frames[i].psnr_a > frames[i - 1].psnr_a + 0.05 || frames[i].psnr_b < frames[i - 1].psnr_b - 0.05) return false;
+    jump_a = std::max(jump_a, frames[i - 1].psnr_a - frames[i].psnr_a);
+    jump_b = std::max(jump_b, frames[i].psnr_b - frames[i - 1].psnr_b);
+  }
+  const double range_a = frames.front().psnr_a - frames.back().psnr_a, range_b = frames.back().psnr_b - frames.front().psnr_b;
+  return range_a > 3 && range_b > 3 && jump_a < 0.6 * range_a && jump_b < 0.6 * range_b;
 }
 
 StyleHarvestOptions quick_options() {
@@ -111,6 +127,45 @@ class TestStyleHarvest : public QObject {
     }
     QVERIFY(torch::allclose(stylize(merged, x), with_lora, 1e-4, 1e-5));
     QVERIFY(!torch::allclose(stylize(stylizer_, x), with_lora, 1e-3, 1e-3));
+  }
+
+  // Sliding from one style LoRA to another changes the picture continuously; a strip that switches from A to B
+  // at λ = 1/2 is caught.
+  void interpolation_moves_between_styles() {
+    const Style sepia = op_style("sepia", style_ops::sepia), negative = op_style("negative", style_ops::negative);
+    auto tuned = [&](const Style& st) {
+      return harvest_style(stylizer_, style_pairs(st, photos_, 64, 32, 1), style_pairs(st, photos_, 8, 32, 2), quick_options())
+          .checkpoints.back()
+          .adapter;
+    };
+    const LoraAdapter a = tuned(sepia), b = tuned(negative);
+    const torch::Tensor photo = photos_[0].narrow(1, 0, 64).narrow(2, 0, 64).contiguous();
+    const auto frames = interpolation_strip(stylizer_, a, b, photo, 7, &sepia, &negative);
+    QCOMPARE(frames.size(), size_t(7));
+    QCOMPARE(frames[3].lambda, 0.5);
+    QVERIFY(continuous(frames));
+    std::vector<InterpolationFrame> switched = frames;
+    const auto ends = interpolation_strip(stylizer_, a, b, photo, 2, &sepia, &negative);
+    for (auto& f : switched) {
+      const auto& end = f.lambda < 0.5 ? ends.front() : ends.back();
+      f.psnr_a = end.psnr_a;
+      f.psnr_b = end.psnr_b;
+    }
+    QVERIFY(!continuous(switched));
+
+    // The same from the command line: a contact sheet of 5 frames.
+    QTemporaryDir tmp;
+    const std::string dir = tmp.path().toStdString();
+    save_stylizer(stylizer_, dir + "/s.safetensors");
+    save_adapter(a, AdapterFormat::Peft, dir + "/a");
+    save_adapter(b, AdapterFormat::Kohya, dir + "/b.safetensors");
+    save_rgb_image(dir + "/photo.ppm", photo);
+    const test::CliRun r = test::cli("interpolate " + test::q(dir + "/a") + " " + test::q(dir + "/b.safetensors") + " --preview " +
+                                     test::q(dir + "/photo.ppm") + " --stylizer " + test::q(dir + "/s.safetensors") +
+                                     " --steps 5 --size 64 --sheet " + test::q(dir + "/sheet.ppm"));
+    QVERIFY2(r.status == 0, r.output.c_str());
+    const torch::Tensor sheet = load_rgb_image(dir + "/sheet.ppm");
+    QVERIFY(sheet.size(2) > 5 * 64 && sheet.size(1) > 64);
   }
 
   // On the fetched photos: two styles (one held out) into their zoos, conditions alongside; a second run skips

@@ -1,13 +1,63 @@
 // lora-studio-cli interpolate A B --lambda 0.3 -o OUT
+// lora-studio-cli interpolate A B --preview PHOTO --stylizer W [--steps 7] [--sheet OUT.png] [--styles SA,SB]
+#include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "app/cli/adapter_loading.h"
 #include "app/cli/arg_parser.h"
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
+#include "core/imaging/contact_sheet.h"
+#include "core/imaging/image_io.h"
+#include "core/imaging/photo_set.h"
 #include "core/math/lora_mixing.h"
+#include "core/style/style_interpolation.h"
+#include "core/style/style_world.h"
+#include "core/style/stylizer_file.h"
 
 namespace lorastudio::cli {
+
+namespace {
+
+// Style names "A,B" looked up in the style suite (the fetched photos provide its reference images).
+std::pair<std::optional<Style>, std::optional<Style>> known_styles(const ArgParser& p) {
+  if (!p.has("--styles")) return {};
+  const std::string list = p.get("--styles");
+  const auto comma = list.find(',');
+  if (comma == std::string::npos) throw UsageError("--styles: expected two style names, \"A,B\"");
+  const StyleWorld world = StyleWorld::open(p.has("--photos") ? p.get("--photos") : PhotoSet::default_dir());
+  return {world.style(list.substr(0, comma)), world.style(list.substr(comma + 1))};
+}
+
+torch::Tensor preview_photo(const ArgParser& p) {
+  const std::string photo = p.get("--preview");
+  if (std::filesystem::exists(photo)) return load_rgb_image(photo);
+  return PhotoSet::open(p.has("--photos") ? p.get("--photos") : PhotoSet::default_dir()).load(photo);
+}
+
+int preview_strip(const ArgParser& p, const LoraAdapter& a, const LoraAdapter& b) {
+  if (!p.has("--stylizer")) throw UsageError("--preview: needs --stylizer (the base model of style LoRAs)");
+  Stylizer stylizer = load_stylizer(p.get("--stylizer"));
+  const torch::Tensor photo = fit_image(preview_photo(p), p.get_int("--size", 16, 2048));
+  const auto [sa, sb] = known_styles(p);
+  const int steps = static_cast<int>(p.get_int("--steps", 2, 101));
+  const auto frames = interpolation_strip(stylizer, a, b, photo, steps, sa ? &*sa : nullptr, sb ? &*sb : nullptr);
+  std::vector<SheetTile> tiles;
+  std::cout << "  λ       PSNR to A   PSNR to B\n";
+  for (const auto& f : frames) {
+    tiles.push_back({f.image, "lambda " + format_double(f.lambda, 3)});
+    std::cout << "  " << pad_right(format_double(f.lambda, 3), 8) << pad_right(sa ? format_double(f.psnr_a, 4) + " dB" : "-", 12)
+              << (sb ? format_double(f.psnr_b, 4) + " dB" : "-") << "\n";
+  }
+  if (p.has("--sheet")) {
+    save_rgb_image(p.get("--sheet"), contact_sheet(tiles));
+    std::cout << "wrote " << p.get("--sheet") << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
 
 int run_interpolate(int argc, char** argv) {
   ArgParser p("interpolate",
@@ -17,14 +67,26 @@ int run_interpolate(int argc, char** argv) {
   p.positional("A", "first adapter (λ = 0)")
       .positional("B", "second adapter (λ = 1)")
       .option("--lambda", "λ", "interpolation weight of B", "0.5")
-      .option("-o", "OUT", "output adapter", "", true)
+      .option("-o", "OUT", "output adapter")
       .option("--format", "FORMAT", "output format (default: A's format)")
       .option("--rank", "R", "compress to rank R by truncated SVD (default: exact rank r_A + r_B)")
-      .option("--component", "NAME", "pipeline component for diffusers/kohya output");
+      .option("--component", "NAME", "pipeline component for diffusers/kohya output")
+      .option("--preview", "PHOTO", "style LoRAs: show the stylizer's output on PHOTO (a file or a photo set name) across λ")
+      .option("--stylizer", "FILE", "the stylizer the style LoRAs adapt (with --preview)")
+      .option("--steps", "N", "λ values from 0 to 1 (with --preview)", "7")
+      .option("--size", "PX", "longest side of the preview photo", "192")
+      .option("--sheet", "OUT", "write the previews as one contact sheet (.png, .jpg or .ppm)")
+      .option("--styles", "A,B", "the two styles' names: print the PSNR against each style's true output")
+      .option("--photos", "DIR", "photo folder (default: $LORASTUDIO_PHOTOS or the cache)");
   if (!p.parse(argc, argv)) return 0;
+  if (!p.has("-o") && !p.has("--preview")) throw UsageError("-o OUT is required (or --preview to look without writing)");
   const double lambda = p.get_double("--lambda", -10.0, 10.0);
   LoadedAdapter a = load_adapter_for_cli(p.get("A"));
   LoadedAdapter b = load_adapter_for_cli(p.get("B"));
+  if (p.has("--preview")) {
+    preview_strip(p, a.adapter, b.adapter);
+    if (!p.has("-o")) return 0;
+  }
   LoraAdapter out;
   double error = 0;
   if (p.has("--rank")) {

@@ -1,6 +1,7 @@
 // lora-studio-cli zoo import PATHS... -o ZOO --task NAME (--condition-text T [--example E]... | --condition-image IMG...)
 //                                      [--balance-a A --balance-b B]
 // lora-studio-cli zoo info ZOO [--json]
+// lora-studio-cli zoo export ZOO TASK -o OUT (cmd_zoo_export.cpp)
 #include <cmath>
 #include <cstring>
 #include <iostream>
@@ -160,7 +161,8 @@ void print_zoo_help() {
                "flat [N, D] float32 parameter tables (the training data of a conditional parameter generator).\n\n"
                "Subcommands:\n"
                "  import        add adapters to a task of a zoo (creating the zoo or the task)\n"
-               "  info          show a zoo's tasks, counts, D, layout, conditions and parameter statistics\n\n"
+               "  info          show a zoo's tasks, counts, D, layout, conditions and parameter statistics\n"
+               "  export        write one checkpoint of a task as an adapter file\n\n"
                "Run 'lora-studio-cli zoo SUBCOMMAND --help' for its options.\n";
 }
 
@@ -173,7 +175,8 @@ int run_zoo(int argc, char** argv) {
   }
   if (!std::strcmp(argv[0], "import")) return run_zoo_import(argc - 1, argv + 1);
   if (!std::strcmp(argv[0], "info")) return run_zoo_info(argc - 1, argv + 1);
-  throw UsageError(std::string("unknown zoo subcommand '") + argv[0] + "' (import, info)");
+  if (!std::strcmp(argv[0], "export")) return run_zoo_export(argc - 1, argv + 1);
+  throw UsageError(std::string("unknown zoo subcommand '") + argv[0] + "' (import, info, export)");
 }
 
 }  // namespace lorastudio::cli

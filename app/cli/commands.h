@@ -11,6 +11,7 @@ int run_bench(int argc, char** argv);
 int run_train(int argc, char** argv);
 int run_generate(int argc, char** argv);
 int run_zoo(int argc, char** argv);
+int run_zoo_export(int argc, char** argv);  // zoo export
 int run_memorization(int argc, char** argv);
 int run_pretrain_stylizer(int argc, char** argv);
 int run_styles(int argc, char** argv);

@@ -4,6 +4,8 @@
 //  - "text":    the built-in hashed n-gram text encoder (deterministic, no weights; stands in until
 //               real text encoders land) — conditions of unseen tasks get features too
 //  - "image":   a small CNN trained jointly with the denoiser (Cond P-Diff's "simple extractor")
+//  - "style":   colour histogram and statistics plus a CNN's channel statistics, trained jointly
+//               (style_condition_encoder.h): for style LoRAs
 //  - "onehot":  one-hot task index (ablation)
 //  - "learned": a learned vector per task (ablation)
 #include <string>
@@ -22,10 +24,11 @@ struct ConditionInput {
 };
 
 struct ConditionEncoderConfig {
-  std::string kind = "text";  // text | image | onehot | learned
+  std::string kind = "text";  // text | image | style | onehot | learned
   int64_t dim = 256;          // feature size (text, image, learned); onehot uses num_tasks
   int64_t num_tasks = 0;      // onehot / learned
   int64_t image_size = 64;    // image: inputs are resized to image_size²
+  bool uses_images() const { return kind == "image" || kind == "style"; }
   nlohmann::json to_json() const;
   static ConditionEncoderConfig from_json(const nlohmann::json& j, const std::string& label);
 };

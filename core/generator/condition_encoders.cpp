@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "core/generator/style_condition_encoder.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
 
@@ -61,7 +62,7 @@ ConditionEncoderConfig ConditionEncoderConfig::from_json(const nlohmann::json& j
   ConditionEncoderConfig c;
   const JsonReader r(j, label, "condition");
   r.only({"kind", "dim", "num_tasks", "image_size"});
-  r.read("kind", c.kind, {"text", "image", "onehot", "learned"});
+  r.read("kind", c.kind, {"text", "image", "style", "onehot", "learned"});
   r.read("dim", c.dim, 1, 65536);
   r.read("num_tasks", c.num_tasks, 0, 1000000);
   r.read("image_size", c.image_size, 16, 1024);  // four stride-2 convolutions
@@ -159,6 +160,7 @@ torch::Tensor ImageConditionEncoderImpl::encode(const std::vector<ConditionInput
 
 std::shared_ptr<ConditionEncoderImpl> make_condition_encoder(const ConditionEncoderConfig& c) {
   if (c.kind == "image") return std::make_shared<ImageConditionEncoderImpl>(c.dim, c.image_size);
+  if (c.kind == "style") return std::make_shared<StyleConditionEncoderImpl>(c.dim, c.image_size);
   if (c.kind == "onehot") return std::make_shared<TaskOneHotEncoderImpl>(c.num_tasks);
   if (c.kind == "learned") return std::make_shared<LearnedTaskEncoderImpl>(c.num_tasks, c.dim);
   return std::make_shared<HashedTextEncoderImpl>(c.dim);

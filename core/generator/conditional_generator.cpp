@@ -59,11 +59,22 @@ ConditionInput ConditionalGenerator::task_condition(const std::string& name) con
   in.text = t.condition.text;
   in.examples = t.condition.examples;
   in.task_index = i;
-  if (config.condition.kind == "image") {
+  if (config.condition.uses_images()) {
     if (t.image_files.empty()) throw Error("task \"" + name + "\" has no condition image");
     in.image = load_rgb_image(t.image_files.front());
   }
   return in;
+}
+
+std::vector<ConditionInput> ConditionalGenerator::task_condition_variants(const std::string& name) const {
+  std::vector<ConditionInput> out{task_condition(name)};
+  if (!config.condition.uses_images()) return out;
+  const GeneratorTask& t = tasks[static_cast<size_t>(task_index(name))];
+  for (size_t k = 1; k < t.image_files.size(); ++k) {
+    out.push_back(out.front());
+    out.back().image = load_rgb_image(t.image_files[k]);
+  }
+  return out;
 }
 
 std::string ConditionalGenerator::task_for_text(const std::string& text) const {
@@ -219,7 +230,7 @@ ConditionalGenerator ConditionalGenerator::load(const std::string& dir) {
   if ((kind == "onehot" || kind == "learned") && config.condition.num_tasks != static_cast<int64_t>(tasks.size()))
     throw FileError(gpath, "config.condition.num_tasks (" + std::to_string(config.condition.num_tasks) + ") differs from the " +
                                std::to_string(tasks.size()) + " tasks listed");
-  if (kind == "image")
+  if (config.condition.uses_images())
     for (size_t i = 0; i < tasks.size(); ++i)
       if (tasks[i].image_files.empty()) r.fail("tasks[" + std::to_string(i) + "].image_files", "an image-conditioned generator needs a condition image per task");
   const std::string npath = (fs::path(dir) / "normalization.safetensors").string();

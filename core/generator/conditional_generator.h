@@ -62,6 +62,9 @@ class ConditionalGenerator {
   int64_t task_index(const std::string& name) const;  // -1 when unknown
   // The encoder input for a training task (text, examples, image, index).
   ConditionInput task_condition(const std::string& name) const;
+  // One condition per condition image of the task (training draws among them); task_condition()'s alone
+  // when the encoder takes no images or the task has one.
+  std::vector<ConditionInput> task_condition_variants(const std::string& name) const;
   // The task whose condition text equals `text` (a generation request for a known task), or "".
   std::string task_for_text(const std::string& text) const;
   // The task one of whose training condition images has exactly these pixels ([3, H, W] as

@@ -185,7 +185,7 @@ class GeneratorTraining {
   bool train_autoencoder();
   void encode_latents();
   bool train_diffusion();
-  torch::Tensor condition_batch(const torch::Tensor& task_of_row, const std::vector<ConditionInput>& inputs,
+  torch::Tensor condition_batch(const torch::Tensor& task_of_row, const std::vector<std::vector<ConditionInput>>& inputs,
                                 const torch::Tensor& fixed_features) const;
 
   void finish() {
@@ -284,7 +284,9 @@ void GeneratorTraining::encode_latents() {
   latents_ = latents_ * st_.latent_scale;
 }
 
-torch::Tensor GeneratorTraining::condition_batch(const torch::Tensor& task_of_row, const std::vector<ConditionInput>& inputs,
+// Each row's condition: its task's, one of the task's condition images drawn at random when it has several.
+torch::Tensor GeneratorTraining::condition_batch(const torch::Tensor& task_of_row,
+                                                 const std::vector<std::vector<ConditionInput>>& inputs,
                                                  const torch::Tensor& fixed_features) const {
   torch::Tensor cond;
   if (fixed_features.defined()) {
@@ -292,7 +294,11 @@ torch::Tensor GeneratorTraining::condition_batch(const torch::Tensor& task_of_ro
   } else {
     std::vector<ConditionInput> batch;
     const auto host = task_of_row.cpu();
-    for (int64_t i = 0; i < host.size(0); ++i) batch.push_back(inputs[static_cast<size_t>(host[i].item<int64_t>())]);
+    const torch::Tensor draw = torch::randint(1 << 20, {host.size(0)}, torch::kLong);
+    for (int64_t i = 0; i < host.size(0); ++i) {
+      const auto& variants = inputs[static_cast<size_t>(host[i].item<int64_t>())];
+      batch.push_back(variants[static_cast<size_t>(draw[i].item<int64_t>()) % variants.size()]);
+    }
     cond = gen_->condition_encoder->encode(batch);
   }
   const torch::Tensor drop =
@@ -317,12 +323,14 @@ bool GeneratorTraining::train_diffusion() {
   for (auto& p : g.condition_encoder->parameters()) params.push_back(p);
   torch::optim::AdamW opt(params, torch::optim::AdamWOptions(tc_.lr).weight_decay(tc_.weight_decay));
   if (st_.step > 0 && fs::exists(state_.file("diffusion_optimizer.pt"))) torch::load(opt, state_.file("diffusion_optimizer.pt"));
-  std::vector<ConditionInput> inputs;
-  for (const auto& name : zoo_.tasks()) inputs.push_back(g.task_condition(name));
+  std::vector<std::vector<ConditionInput>> inputs;
+  for (const auto& name : zoo_.tasks()) inputs.push_back(g.task_condition_variants(name));
   torch::Tensor fixed_features;
   if (!encoder_trains) {
     torch::NoGradGuard no_grad;
-    fixed_features = g.condition_encoder->encode(inputs).to(device_);
+    std::vector<ConditionInput> first;
+    for (const auto& v : inputs) first.push_back(v.front());
+    fixed_features = g.condition_encoder->encode(first).to(device_);
   }
   Reporter rep("diffusion", tc_.diffusion_steps, report_every_, progress_, log_path_);
   rep.start_at(st_.step);

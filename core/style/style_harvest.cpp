@@ -77,7 +77,7 @@ StyleHarvest harvest_style(Stylizer& stylizer, const StylePairs& train, const St
   for (auto& p : stylizer->parameters()) p.set_requires_grad(false);
   StyleHarvest result;
   result.base_psnr = pairs_psnr(stylizer, validation, nullptr);
-  LoraAdapter adapter = new_style_lora(stylizer, o.lora, o.seed);
+  LoraAdapter adapter = new_style_lora(stylizer, o.lora, o.init_seed);
   torch::optim::Adam opt(make_trainable(adapter), torch::optim::AdamOptions(o.lr));
   torch::Generator gen = at::detail::createCPUGenerator(o.seed * 7919 + 1);
   std::deque<double> recent;

@@ -33,7 +33,9 @@ struct StyleHarvestOptions {
   double lr = 1e-2;              // Adam
   double gradient_weight = 0.5;  // L1 + w·L1(∇)
   StyleLoraConfig lora;
-  uint64_t seed = 0;
+  uint64_t seed = 0;       // batches
+  uint64_t init_seed = 0;  // the adapter's initial A: one for every style, so that adapters of different styles
+                           // start alike and differ by what their styles ask (a generator can then learn the map)
 };
 
 struct StyleCheckpoint {

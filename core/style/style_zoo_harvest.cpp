@@ -68,6 +68,7 @@ StyleZooSummary harvest_style_zoo(const StyleWorld& world, Stylizer& stylizer, c
     }
     StyleHarvestOptions tuning = plan.tuning;
     tuning.seed = style_seed(plan.tuning.seed, style.name);
+    tuning.init_seed = plan.tuning.seed;
     const StylePairs train = style_pairs(style, world.tuning_photos(), plan.pairs, plan.patch, tuning.seed);
     const StylePairs validation = style_pairs(style, world.tuning_photos(), plan.validation_pairs, plan.patch, tuning.seed + 17);
     const StyleHarvest h = harvest_style(stylizer, train, validation, tuning, [&](int64_t step, int64_t steps, double loss) {
