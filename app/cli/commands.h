@@ -15,6 +15,7 @@ int run_zoo_export(int argc, char** argv);  // zoo export
 int run_memorization(int argc, char** argv);
 int run_pretrain_stylizer(int argc, char** argv);
 int run_styles(int argc, char** argv);
+int run_evaluate(int argc, char** argv);
 int run_harvest_styles(int argc, char** argv);
 
 }  // namespace lorastudio::cli

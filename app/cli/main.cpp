@@ -37,6 +37,8 @@ const Command kCommands[] = {
      lorastudio::cli::run_pretrain_stylizer},
     {"harvest-styles", "fine-tune a LoCon style LoRA per style and write their last checkpoints as zoos",
      lorastudio::cli::run_harvest_styles},
+    {"evaluate", "the style world's Table 2: generated style LoRAs against originals, soups and controls",
+     lorastudio::cli::run_evaluate},
     {"styles", "the style world's styles: list, contact sheet on a photo, what a reference image defines",
      lorastudio::cli::run_styles},
 };

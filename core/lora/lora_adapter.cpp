@@ -134,7 +134,9 @@ std::string LoraAdapter::layout_difference(const LoraAdapter& other) const {
   for (size_t i = 0; i < modules.size(); ++i) {
     const auto& a = modules[i];
     const auto& b = other.modules[i];
-    if (a.path != b.path || a.component != b.component)
+    // A module without a component (PEFT files carry none) matches the same path under any component.
+    const bool same_component = a.component == b.component || a.component.empty() || b.component.empty();
+    if (a.path != b.path || !same_component)
       return "module " + std::to_string(i) + " is " + module_key(a) + " in one and " + module_key(b) + " in the other";
     if (a.in_features() != b.in_features() || a.out_features() != b.out_features() || a.kernel_size != b.kernel_size)
       return "module " + module_key(a) + " is " + a.shape_text() + " in one and " + b.shape_text() + " in the other";

@@ -65,7 +65,8 @@ struct LoraAdapter {
   std::vector<std::string> non_finite_modules() const;
   // Throws FileError(label, …) listing them when there are any: an adapter with NaN or Inf is refused.
   void require_finite(const std::string& label) const;
-  // Same modules (path, component, in, out) in the same order; returns "" or a description of the first difference.
+  // Same modules (path, component, in, out, kernel) in the same order; returns "" or a description of the first
+  // difference. A module without a component (as PEFT files leave it) matches its path under any component.
   std::string layout_difference(const LoraAdapter& other) const;
 };
 
