@@ -13,10 +13,12 @@
 #include "core/util/error.h"
 #include "core/zoo/zoo_layout.h"
 #include "tests/support/adapter_testing.h"
+#include "tests/support/error_text.h"
 #include "tests/support/test_main.h"
 #include "tests/support/test_paths.h"
 
 using namespace lorastudio;
+using lorastudio::test::error_of;
 namespace F = torch::nn::functional;
 
 namespace {
@@ -35,16 +37,6 @@ torch::Tensor locon_branch(const torch::Tensor& x, const LoraAdapter& a, const L
   const int64_t pad = m.kernel_size[0] / 2;
   const torch::Tensor h = F::conv2d(x.to(torch::kDouble), m.file_A().to(torch::kDouble), F::Conv2dFuncOptions().padding(pad));
   return F::conv2d(h, m.file_B().to(torch::kDouble)) * a.scale(m);
-}
-
-template <typename Fn>
-QString error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
 }
 
 }  // namespace

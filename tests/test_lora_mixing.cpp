@@ -5,8 +5,10 @@
 #include "core/math/lora_math.h"
 #include "core/math/lora_mixing.h"
 #include "core/util/error.h"
+#include "tests/support/error_text.h"
 
 using namespace lorastudio;
+using lorastudio::test::error_of;
 
 namespace {
 
@@ -35,16 +37,6 @@ LoraAdapter random_adapter(int64_t rank, double alpha, uint64_t seed, bool rslor
 torch::Tensor delta64(const LoraAdapter& a, size_t k) { return delta_weight(a, a.modules[k], torch::kDouble); }
 double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
 double fro(const torch::Tensor& t) { return t.norm().item<double>(); }
-
-template <typename F>
-QString error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -192,6 +184,7 @@ class TestLoraMixing : public QObject {
   }
 };
 
+#include "tests/support/error_text.h"
 #include "tests/support/test_main.h"
 LORASTUDIO_TEST_MAIN(TestLoraMixing)
 #include "test_lora_mixing.moc"

@@ -13,6 +13,9 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// "a,b,,c" -> {"a", "b", "c"}: a comma-separated option value, empty items dropped.
+std::vector<std::string> split_commas(const std::string& text);
+
 class ArgParser {
  public:
   ArgParser(std::string command, std::string summary);

@@ -18,14 +18,6 @@
 namespace lorastudio::cli {
 namespace {
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 // --json FILE: the results, written atomically.
 void write_json_option(const ArgParser& p, const nlohmann::json& results) {
   if (!p.has("--json")) return;
@@ -88,7 +80,7 @@ int run_lora_bench_command(int argc, char** argv) {
   options.rank = p.get_int("--rank", 1, 4096);
   if (p.has("--repeats")) options.repeats = static_cast<int>(p.get_int("--repeats", 1, 100000));
   if (p.has("--warmup")) options.warmup = static_cast<int>(p.get_int("--warmup", 0, 100000));
-  options.dtypes = split_list(p.get("--dtypes"));
+  options.dtypes = split_commas(p.get("--dtypes"));
   if (options.dtypes.empty()) throw UsageError("--dtypes: no dtype given");
   options.also_rank1 = !p.has("--no-rank1");
   options.blocks = p.get_int("--blocks", 1, 1000);
@@ -120,7 +112,7 @@ int run_generate_bench_command(int argc, char** argv) {
   o.save_generator = p.get("--save-generator");
   o.device = device_option(p).is_cuda() ? "cuda" : "cpu";
   o.count = p.get_int("-n", 1, 4096);
-  o.samplers = split_list(p.get("--samplers"));
+  o.samplers = split_commas(p.get("--samplers"));
   if (p.has("--repeats")) o.repeats = static_cast<int>(p.get_int("--repeats", 1, 100000));
   o.denoiser = p.get_choice("--denoiser", {"unet", "transformer"});
   o.bf16 = !p.has("--fp32");

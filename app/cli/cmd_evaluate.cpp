@@ -29,11 +29,7 @@ StyleEvaluationOptions options_from(const ArgParser& p) {
   o.generate.steps = p.get_int("--steps", 1, 1000);
   o.generate.guidance = p.get_double("--guidance", 0.0, 50.0);
   o.generate.seed = static_cast<uint64_t>(p.get_int("--seed", 0, LLONG_MAX));
-  if (p.has("--styles")) {
-    std::stringstream s(p.get("--styles"));
-    for (std::string item; std::getline(s, item, ',');)
-      if (!item.empty()) o.styles.push_back(item);
-  }
+  if (p.has("--styles")) o.styles = split_commas(p.get("--styles"));
   return o;
 }
 

@@ -18,18 +18,10 @@
 namespace lorastudio::cli {
 namespace {
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream s(text);
-  for (std::string item; std::getline(s, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 StyleZooPlan plan_from(const ArgParser& p) {
   StyleZooPlan plan;
   plan.out_dir = p.get("-o");
-  if (p.has("--styles")) plan.styles = split_list(p.get("--styles"));
+  if (p.has("--styles")) plan.styles = split_commas(p.get("--styles"));
   plan.tuning.steps = p.get_int("--steps", 1, 1000000);
   plan.tuning.keep_last = p.get_int("--keep", 1, plan.tuning.steps);
   plan.tuning.batch = p.get_int("--batch", 1, 4096);
