@@ -3,6 +3,7 @@
 // the stylized photo is the stylized crop, away from the border); the reference family turns any image
 // into its own style. Real photos where fetched; otherwise synthetic images of the same kind.
 #include <QtTest/QtTest>
+#include <QTemporaryDir>
 
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "core/imaging/image_metrics.h"
 #include "core/imaging/style_catalog.h"
 #include "core/imaging/style_ops.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/fetched_photos.h"
 #include "tests/support/test_main.h"
 
@@ -139,6 +141,22 @@ class TestStyleCatalog : public QObject {
     QVERIFY(torch::equal(a.apply(photo_), reference_style("again", dark).apply(photo_)));
     // The transferred photo takes the reference's brightness.
     QVERIFY(style_ops::lab_stats(a.apply(photo_)).mean[0] < style_ops::lab_stats(b.apply(photo_)).mean[0] - 30);
+  }
+
+  // The command line lists the suite and draws it (on the fetched photos).
+  void cli_lists_and_draws_the_suite() {
+    std::string why;
+    if (!test::fetched_photos(&why)) QSKIP(why.c_str());
+    const nlohmann::json list = test::cli_json("styles --json");
+    QCOMPARE(list.size(), styles_.size());
+    int held_out = 0;
+    for (const auto& s : list) held_out += s["held_out"].get<bool>() ? 1 : 0;
+    QVERIFY(held_out >= 6);
+    QTemporaryDir tmp;
+    const std::string sheet = tmp.path().toStdString() + "/sheet.ppm";
+    const test::CliRun r = test::cli("styles --sheet " + test::q(sheet) + " --photo leuven --size 48 --columns 10");
+    QVERIFY2(r.status == 0, r.output.c_str());
+    QVERIFY(QFile::exists(QString::fromStdString(sheet)));
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "core/util/atomic_file.h"
@@ -33,6 +34,38 @@ torch::Tensor load_ppm(const std::string& path) {
   return torch::from_blob(data.data(), {h, w, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat) / 255.0;
 }
 
+#ifdef LORASTUDIO_HAVE_OPENCV
+// PNG chunks as they are, less the colour profile (iCCP): colours are read as sRGB anyway, and libpng
+// prints a warning for many real profiles ("known incorrect sRGB profile") that users should not see.
+std::string without_png_profile(const std::string& png) {
+  static const std::string kSignature("\x89PNG\r\n\x1a\n", 8);
+  if (png.compare(0, 8, kSignature) != 0) return png;
+  std::string out = kSignature;
+  size_t at = 8;
+  while (at + 12 <= png.size()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(png.data() + at);
+    const size_t length = (size_t(p[0]) << 24) | (size_t(p[1]) << 16) | (size_t(p[2]) << 8) | size_t(p[3]);
+    if (length > png.size() - at - 12) return png;  // malformed: left to the decoder
+    if (png.compare(at + 4, 4, "iCCP") != 0) out.append(png, at, length + 12);
+    at += length + 12;
+  }
+  out.append(png, at, std::string::npos);
+  return out;
+}
+
+cv::Mat decode_image(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string data = without_png_profile(bytes);
+  if (data.empty()) return {};
+  try {
+    return cv::imdecode(cv::Mat(1, static_cast<int>(data.size()), CV_8U, const_cast<char*>(data.data())), cv::IMREAD_COLOR);
+  } catch (const cv::Exception&) {
+    return {};
+  }
+}
+#endif
+
 }  // namespace
 
 torch::Tensor load_rgb_image(const std::string& path) {
@@ -40,7 +73,7 @@ torch::Tensor load_rgb_image(const std::string& path) {
   if (!fs::is_regular_file(path, ec)) throw FileError(path, fs::exists(path, ec) ? "not a file" : "missing: no such image file");
   if (fs::path(path).extension() == ".ppm") return load_ppm(path);
 #ifdef LORASTUDIO_HAVE_OPENCV
-  cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
+  cv::Mat bgr = decode_image(path);
   if (bgr.empty()) throw FileError(path, "cannot read the image (missing, or not an image OpenCV can decode)");
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
