@@ -29,7 +29,7 @@ QTableWidgetItem* numeric(double v, int precision = 4) {
 
 ModuleTable::ModuleTable(QWidget* parent) : QTableWidget(parent) {
   setColumnCount(kColumnCount);
-  setHorizontalHeaderLabels({tr("Module"), tr("Rank"), tr("Alpha"), tr("Out × In"), tr("‖ΔW‖"), tr("σ₁"),
+  setHorizontalHeaderLabels({tr("Module"), tr("Rank"), tr("Alpha"), tr("Out × In (× kernel)"), tr("‖ΔW‖"), tr("σ₁"),
                              tr("Eff. rank")});
   horizontalHeader()->setSectionResizeMode(kName, QHeaderView::Stretch);
   verticalHeader()->setVisible(false);
