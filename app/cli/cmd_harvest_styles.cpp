@@ -29,6 +29,7 @@ StyleZooPlan plan_from(const ArgParser& p) {
   plan.tuning.lora.rank = p.get_int("--rank", 1, 512);
   plan.tuning.lora.alpha = p.get_double("--alpha", 1e-6, 1e6);
   plan.tuning.seed = static_cast<uint64_t>(p.get_int("--seed", 0, LLONG_MAX));
+  plan.tuning.freeze_a = p.has("--freeze-a");
   plan.pairs = p.get_int("--pairs", 1, 1000000);
   plan.patch = p.get_int("--patch", 8, 1024);
   if (plan.patch % 2) throw UsageError("--patch: must be even");
@@ -54,7 +55,8 @@ int run_harvest_styles(int argc, char** argv) {
       .option("--alpha", "A", "LoRA alpha (scale alpha/rank)", "4")
       .option("--pairs", "N", "training patch pairs per style", "256")
       .option("--patch", "P", "patch side in pixels (even)", "48")
-      .option("--seed", "SEED", "random seed", "0");
+      .option("--seed", "SEED", "random seed", "0")
+      .flag("--freeze-a", "train B only (LoRA-FA): A stays the initialisation every style shares");
   if (!p.parse(argc, argv)) return 0;
   const StyleZooPlan plan = plan_from(p);
   Stylizer stylizer = load_stylizer(p.get("--stylizer"));

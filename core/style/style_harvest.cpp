@@ -22,13 +22,13 @@ torch::Tensor style_loss(const torch::Tensor& y, const torch::Tensor& t, double 
   return loss + w * (torch::l1_loss(dx(y), dx(t)) + torch::l1_loss(dy(y), dy(t)));
 }
 
-// The trainable factors of `adapter` (A and B of every module, made leaves that require gradients).
-std::vector<torch::Tensor> make_trainable(LoraAdapter& adapter) {
+// The trainable factors of `adapter`, made leaves that require gradients: A and B of every module, or B only.
+std::vector<torch::Tensor> make_trainable(LoraAdapter& adapter, bool freeze_a) {
   std::vector<torch::Tensor> params;
   for (auto& m : adapter.modules) {
-    m.A = m.A.detach().clone().set_requires_grad(true);
+    m.A = m.A.detach().clone().set_requires_grad(!freeze_a);
     m.B = m.B.detach().clone().set_requires_grad(true);
-    params.push_back(m.A);
+    if (!freeze_a) params.push_back(m.A);
     params.push_back(m.B);
   }
   return params;
@@ -78,7 +78,7 @@ StyleHarvest harvest_style(Stylizer& stylizer, const StylePairs& train, const St
   StyleHarvest result;
   result.base_psnr = pairs_psnr(stylizer, validation, nullptr);
   LoraAdapter adapter = new_style_lora(stylizer, o.lora, o.init_seed);
-  torch::optim::Adam opt(make_trainable(adapter), torch::optim::AdamOptions(o.lr));
+  torch::optim::Adam opt(make_trainable(adapter, o.freeze_a), torch::optim::AdamOptions(o.lr));
   torch::Generator gen = at::detail::createCPUGenerator(o.seed * 7919 + 1);
   std::deque<double> recent;
   for (int64_t step = 1; step <= o.steps; ++step) {

@@ -36,6 +36,7 @@ struct StyleHarvestOptions {
   uint64_t seed = 0;       // batches
   uint64_t init_seed = 0;  // the adapter's initial A: one for every style, so that adapters of different styles
                            // start alike and differ by what their styles ask (a generator can then learn the map)
+  bool freeze_a = false;   // train B only (LoRA-FA): A stays the shared initialisation, the whole style is in B
 };
 
 struct StyleCheckpoint {
