@@ -29,8 +29,9 @@ QTableWidgetItem* numeric(double v, int precision = 4) {
 
 ModuleTable::ModuleTable(QWidget* parent) : QTableWidget(parent) {
   setColumnCount(kColumnCount);
-  setHorizontalHeaderLabels({tr("Module"), tr("Rank"), tr("Alpha"), tr("Out × In (× kernel)"), tr("‖ΔW‖"), tr("σ₁"),
+  setHorizontalHeaderLabels({tr("Module"), tr("Rank"), tr("Alpha"), tr("Shape"), tr("‖ΔW‖"), tr("σ₁"),
                              tr("Eff. rank")});
+  horizontalHeaderItem(kShape)->setToolTip(tr("out × in, and the kernel of convolution LoRA modules (out × in × k×k)"));
   horizontalHeader()->setSectionResizeMode(kName, QHeaderView::Stretch);
   verticalHeader()->setVisible(false);
   setSelectionBehavior(QAbstractItemView::SelectRows);
