@@ -1,6 +1,5 @@
 // lora-studio-cli interpolate A B --lambda 0.3 -o OUT
 // lora-studio-cli interpolate A B --preview PHOTO --stylizer W [--steps 7] [--sheet OUT.png] [--styles SA,SB]
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -30,16 +29,10 @@ std::pair<std::optional<Style>, std::optional<Style>> known_styles(const ArgPars
   return {world.style(list.substr(0, comma)), world.style(list.substr(comma + 1))};
 }
 
-torch::Tensor preview_photo(const ArgParser& p) {
-  const std::string photo = p.get("--preview");
-  if (std::filesystem::exists(photo)) return load_rgb_image(photo);
-  return PhotoSet::open(p.has("--photos") ? p.get("--photos") : PhotoSet::default_dir()).load(photo);
-}
-
 int preview_strip(const ArgParser& p, const LoraAdapter& a, const LoraAdapter& b) {
   if (!p.has("--stylizer")) throw UsageError("--preview: needs --stylizer (the base model of style LoRAs)");
   Stylizer stylizer = load_stylizer(p.get("--stylizer"));
-  const torch::Tensor photo = fit_image(preview_photo(p), p.get_int("--size", 16, 2048));
+  const torch::Tensor photo = fit_image(load_photo_argument(p.get("--preview"), p.has("--photos") ? p.get("--photos") : PhotoSet::default_dir()), p.get_int("--size", 16, 2048));
   const auto [sa, sb] = known_styles(p);
   const int steps = static_cast<int>(p.get_int("--steps", 2, 101));
   const auto frames = interpolation_strip(stylizer, a, b, photo, steps, sa ? &*sa : nullptr, sb ? &*sb : nullptr);

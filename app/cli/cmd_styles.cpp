@@ -1,7 +1,6 @@
 // lora-studio-cli styles [--json] [--sheet OUT.png [--photo NAME|FILE] [--size PX] [--columns N]] [--reference IMAGE]
 // Lists the style world's suite (training and held-out styles), draws a contact sheet of every style on one
 // photo, or tells what style a reference image defines.
-#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -14,19 +13,10 @@
 #include "core/imaging/image_io.h"
 #include "core/imaging/photo_set.h"
 #include "core/imaging/style_catalog.h"
+#include "core/style/style_world.h"
 
 namespace lorastudio::cli {
 namespace {
-
-torch::Tensor resized(const torch::Tensor& image, int64_t longest) {
-  const double s = static_cast<double>(longest) / static_cast<double>(std::max(image.size(1), image.size(2)));
-  const int64_t h = std::max<int64_t>(2, static_cast<int64_t>(image.size(1) * s) / 2 * 2);
-  const int64_t w = std::max<int64_t>(2, static_cast<int64_t>(image.size(2) * s) / 2 * 2);
-  namespace F = torch::nn::functional;
-  return F::interpolate(image.unsqueeze(0),
-                        F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kArea))
-      .squeeze(0);
-}
 
 void print_reference(const std::string& file) {
   const ReferenceStyleParams p = reference_style_params(load_rgb_image(file));
@@ -75,7 +65,8 @@ int run_styles(int argc, char** argv) {
     print_reference(p.get("--reference"));
     return 0;
   }
-  const PhotoSet set = PhotoSet::open(p.has("--photos") ? p.get("--photos") : PhotoSet::default_dir());
+  const std::string set_dir = p.has("--photos") ? p.get("--photos") : PhotoSet::default_dir();
+  const PhotoSet set = PhotoSet::open(set_dir);
   const std::vector<Style> styles = standard_styles([&](const std::string& name) { return set.load(name); });
   if (!p.has("--sheet")) {
     print_table(styles, p.has("--json"));
@@ -83,7 +74,7 @@ int run_styles(int argc, char** argv) {
   }
   const std::string photo = p.get("--photo");
   const torch::Tensor image =
-      resized(std::filesystem::exists(photo) ? load_rgb_image(photo) : set.load(photo), p.get_int("--size", 16, 2048));
+      fit_image(load_photo_argument(photo, set_dir), p.get_int("--size", 16, 2048));
   std::vector<SheetTile> tiles{{image, "original"}};
   for (const auto& s : styles) tiles.push_back({s.apply(image), s.name + (s.held_out ? " (held out)" : "")});
   save_rgb_image(p.get("--sheet"), contact_sheet(tiles, static_cast<int>(p.get_int("--columns", 1, 64))));

@@ -100,13 +100,21 @@ int64_t nearest_own(const ZooLayout& layout, const AllCheckpoints& all, const to
   return own;
 }
 
+// Every seen style's condition images, computed once for the retrieval baseline.
+using ConditionSets = std::vector<std::pair<std::string, std::vector<torch::Tensor>>>;
+ConditionSets seen_conditions(const StyleWorld& world, const Zoo& seen) {
+  ConditionSets sets;
+  for (const auto& task : seen.tasks()) sets.emplace_back(task, world.condition_images(world.style(task)));
+  return sets;
+}
+
 // The seen style whose condition images are nearest (sliced Wasserstein between the image sets).
-std::string nearest_seen_style(const StyleWorld& world, const Zoo& seen, const Style& style) {
+std::string nearest_seen_style(const StyleWorld& world, const ConditionSets& seen, const Style& style) {
   const std::vector<torch::Tensor> mine = world.condition_images(style);
   std::string best;
   double best_d = INFINITY;
-  for (const auto& task : seen.tasks()) {
-    const double d = sliced_wasserstein(mine, world.condition_images(world.style(task)));
+  for (const auto& [task, images] : seen) {
+    const double d = sliced_wasserstein(mine, images);
     if (d < best_d) best_d = d, best = task;
   }
   return best;
@@ -137,6 +145,7 @@ struct EvaluationContext {
   const Zoo& held_out;
   const StyleEvaluationOptions& options;
   const AllCheckpoints& all;
+  const ConditionSets& seen_conditions;  // empty when no held-out style is evaluated
 };
 
 // The generated rows, own-style nearness and (seen styles) the memorisation report.
@@ -170,7 +179,7 @@ StyleResult evaluate_one(const EvaluationContext& c, const Style& style, const s
   r.scores[StyleMethod::Soup] = score_adapter(c.stylizer, &soup, photos, truths);
   evaluate_generated(c, style, validation, truths, r);
   if (style.held_out) {
-    r.nearest_seen_style = nearest_seen_style(c.world, c.seen, style);
+    r.nearest_seen_style = nearest_seen_style(c.world, c.seen_conditions, style);
     const LoraAdapter retrieved = checkpoint(c.seen, r.nearest_seen_style, best_row(c.seen, r.nearest_seen_style));
     r.scores[StyleMethod::NearestSeen] = score_adapter(c.stylizer, &retrieved, photos, truths);
   }
@@ -195,7 +204,9 @@ StyleEvaluation evaluate_styles(const StyleWorld& world, Stylizer& stylizer, Con
     for (const auto& t : held_out.tasks()) names.push_back(t);
   }
   const AllCheckpoints all = all_checkpoints(seen, held_out);
-  const EvaluationContext context{world, stylizer, generator, seen, held_out, o, all};
+  const bool any_held_out = std::any_of(names.begin(), names.end(), [&](const std::string& n) { return world.style(n).held_out; });
+  const ConditionSets conditions = any_held_out ? seen_conditions(world, seen) : ConditionSets{};
+  const EvaluationContext context{world, stylizer, generator, seen, held_out, o, all, conditions};
   StyleEvaluation ev;
   for (size_t i = 0; i < names.size(); ++i) {
     if (progress && !progress(static_cast<int>(i), static_cast<int>(names.size()), names[i])) {

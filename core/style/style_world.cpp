@@ -1,9 +1,11 @@
 #include "core/style/style_world.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <torch/torch.h>
 
+#include "core/imaging/image_io.h"
 #include "core/util/error.h"
 
 namespace lorastudio {
@@ -18,6 +20,11 @@ torch::Tensor fit_image(const torch::Tensor& image, int64_t longest) {
                         F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kArea))
       .squeeze(0)
       .clamp(0, 1);
+}
+
+torch::Tensor load_photo_argument(const std::string& file_or_name, const std::string& photos_dir) {
+  if (std::filesystem::exists(file_or_name)) return load_rgb_image(file_or_name);
+  return PhotoSet::open(photos_dir).load(file_or_name);
 }
 
 StyleWorld StyleWorld::open(const std::string& photos_dir, const StyleWorldOptions& options) {

@@ -43,6 +43,9 @@ class StyleWorld {
   std::vector<std::string> evaluation_names_;
 };
 
+// A photo given on a command line: an image file, else the name of a photo in the set at `photos_dir`.
+torch::Tensor load_photo_argument(const std::string& file_or_name, const std::string& photos_dir);
+
 // `image` resized (area) so that its longest side is `longest`, both sides even.
 torch::Tensor fit_image(const torch::Tensor& image, int64_t longest);
 
