@@ -11,6 +11,8 @@
 #ifdef LORASTUDIO_HAVE_OPENCV
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "core/imaging/cv_tensor.h"
 #endif
 
 namespace fs = std::filesystem;
@@ -77,7 +79,7 @@ torch::Tensor load_rgb_image(const std::string& path) {
   if (bgr.empty()) throw FileError(path, "cannot read the image (missing, or not an image OpenCV can decode)");
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  return torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat) / 255.0;
+  return cv_tensor::from_mat(rgb);
 #else
   throw FileError(path, "this build has no OpenCV (LORASTUDIO_WITH_OPENCV=OFF): only .ppm condition images can be read");
 #endif
