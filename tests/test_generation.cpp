@@ -145,9 +145,11 @@ class TestGeneration : public QObject {
     QTest::addColumn<int>("steps");
     QTest::addColumn<double>("guidance");
     QTest::addColumn<bool>("whole_graph");
-    QTest::newRow("ddim 25") << "ddim" << 25 << 1.0 << true;
-    QTest::newRow("dpmpp 25 cfg 2") << "dpmpp" << 25 << 2.0 << true;
-    QTest::newRow("ddpm 50 (per-step graphs)") << "ddpm" << 50 << 1.0 << false;
+    QTest::addColumn<int>("varying");  // > 0: an autoencoder that sees only that many coordinates
+    QTest::newRow("ddim 25") << "ddim" << 25 << 1.0 << true << 0;
+    QTest::newRow("dpmpp 25 cfg 2") << "dpmpp" << 25 << 2.0 << true << 0;
+    QTest::newRow("ddpm 50 (per-step graphs)") << "ddpm" << 50 << 1.0 << false << 0;
+    QTest::newRow("ddim 25, varying coordinates") << "ddim" << 25 << 1.0 << true << 40;
   }
   void cuda_graphs_match_eager() {
     if (!torch::cuda::is_available()) QSKIP("needs a CUDA device");
@@ -156,7 +158,8 @@ class TestGeneration : public QObject {
     QFETCH(int, steps);
     QFETCH(double, guidance);
     QFETCH(bool, whole_graph);
-    ConditionalGenerator g = tiny_generator({0.2, 200});
+    QFETCH(int, varying);
+    ConditionalGenerator g = tiny_generator({0.2, 200}, "text", {}, varying);
     g.to(torch::kCUDA);
     GenerateOptions o = options(sampler.toStdString(), steps, 20);
     o.guidance = guidance;

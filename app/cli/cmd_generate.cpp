@@ -1,7 +1,9 @@
-// lora-studio-cli generate --generator GEN (--text "…" [--example "…"]… | --image IMG) -n 20 ... -o OUT
+// lora-studio-cli generate (--generator GEN | --demo NAME) (--text "…" [--example "…"]… | --image IMG) -n 20 ... -o OUT
+//                          [--preview PHOTO]  (with --demo: PNG previews of each adapter and their PSNR)
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +11,7 @@
 #include "app/cli/cli_output.h"
 #include "app/cli/command_evaluator.h"
 #include "app/cli/commands.h"
+#include "app/cli/demo_previews.h"
 #include "app/cli/device_option.h"
 #include "app/cli/progress_bar.h"
 #include "app/cli/run_directory.h"
@@ -31,7 +34,10 @@ namespace {
 ArgParser generate_parser() {
   ArgParser p("generate", "Generate N LoRA adapters for a condition with a trained generator; writes PEFT adapters\n"
                           "OUT/adapter_000, ... and OUT/report.json.");
-  p.option("--generator", "GEN", "generator directory (see 'train')", "", true)
+  p.option("--generator", "GEN", "generator directory (see 'train')")
+      .option("--demo", "NAME", "use a demo bundle's generator instead (models/demo/NAME, e.g. style-procedural)")
+      .option("--preview", "PHOTO", "with --demo: apply each adapter to this photo (a file or a photo name), write\n"
+                                    "PNG previews and print their PSNR against the style's true output")
       .option("--text", "TEXT", "task description")
       .repeated_option("--example", "TEXT", "a few-shot example of the task (repeatable)")
       .option("--image", "IMG", "style image")
@@ -107,11 +113,12 @@ nlohmann::json best_of_n_json(const ArgParser& p, const api::GenerationResult& o
 }
 
 // Writes the adapters into the run's staging folder; returns their names.
-nlohmann::json write_adapters(const ArgParser& p, const api::GenerationResult& out, const RunDirectory& run, const std::string& condition) {
+nlohmann::json write_adapters(const ArgParser& p, const api::GenerationResult& out, const RunDirectory& run, const std::string& condition,
+                              const std::string& generator_dir) {
   nlohmann::json files = nlohmann::json::array();
   for (size_t i = 0; i < out.adapters->size(); ++i) {
     LoraAdapter a = (*out.adapters)[i];  // shares the tensors; only the provenance is its own
-    a.provenance = {{"generator", fs::absolute(p.get("--generator")).string()}, {"condition", condition},
+    a.provenance = {{"generator", fs::absolute(generator_dir).string()}, {"condition", condition},
                     {"seed", p.get("--seed")}, {"sampler", p.get("--sampler")}, {"steps", p.get("--steps")},
                     {"guidance", p.get("--guidance")}, {"index", std::to_string(i)}};
     char name[32];
@@ -150,10 +157,16 @@ int run_generate(int argc, char** argv) {
   ArgParser p = generate_parser();
   if (!p.parse(argc, argv)) return 0;
   if (p.has("--text") == p.has("--image")) throw UsageError("give exactly one of --text or --image");
+  if (p.has("--generator") == p.has("--demo")) throw UsageError("give exactly one of --generator or --demo");
+  if (p.has("--preview") && !(p.has("--demo") && p.has("--image")))
+    throw UsageError("--preview needs --demo and a style --image");
   if (p.has("--lower-is-better") && !p.has("--evaluate")) throw UsageError("--lower-is-better needs --evaluate");
   const api::GenerationParams o = generate_params(p);
   RunDirectory run(p.get("-o"), p.has("--replace"));  // refuses a directory of an earlier run before any work
-  const std::shared_ptr<api::Generator> g = api::Generator::load(p.get("--generator"));
+  std::optional<StyleDemo> demo;
+  if (p.has("--demo")) demo = StyleDemo::load(demo_bundle_dir(p.get("--demo")));
+  const std::string generator_dir = demo ? demo->dir + "/generator" : p.get("--generator");
+  const std::shared_ptr<api::Generator> g = api::Generator::load(generator_dir);
   const api::Condition condition = condition_of(p, *g);
   watch_interrupts();
   // On CUDA: initialise the libraries and capture the graphs first, so that the generation below (and its
@@ -179,8 +192,8 @@ int run_generate(int argc, char** argv) {
     return 130;
   }
   const std::string condition_text = p.has("--image") ? "image:" + p.get("--image") : condition.text;
-  const nlohmann::json files = write_adapters(p, out, run, condition_text);
-  nlohmann::json report = {{"generator", p.get("--generator")}, {"condition", condition_text},
+  const nlohmann::json files = write_adapters(p, out, run, condition_text, generator_dir);
+  nlohmann::json report = {{"generator", generator_dir}, {"condition", condition_text},
                            {"examples", condition.examples}, {"task", out.task}, {"count", o.count},
                            {"sampler", api::to_string(o.sampler)}, {"steps", o.steps}, {"guidance", o.guidance}, {"seed", o.seed},
                            {"seconds", out.seconds}, {"warm_up_seconds", warm_up_seconds}, {"sample_seconds", out.sample_seconds},
@@ -193,6 +206,7 @@ int run_generate(int argc, char** argv) {
       report["memorization"] = to_json(memorization_report(Zoo::open(p.get("--zoo")), out.task, api::tensor_view(out.parameters)));
   }
   if (p.has("--evaluate")) report["best_of_n"] = best_of_n_json(p, out, run, files);
+  if (p.has("--preview")) report["previews"] = write_demo_previews(*demo, *out.adapters, p.get("--preview"), p.get("--image"), run);
   write_file_atomically(run.path("report.json"), report.dump(2) + "\n");
   if (p.has("--trajectory"))
     write_safetensors(p.get("--trajectory"),

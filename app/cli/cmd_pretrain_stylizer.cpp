@@ -9,34 +9,12 @@
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress_bar.h"
-#include "core/imaging/image_metrics.h"
 #include "core/imaging/photo_set.h"
 #include "core/style/stylizer_file.h"
 #include "core/style/stylizer_pretraining.h"
 #include "core/util/error.h"
 
 namespace lorastudio::cli {
-namespace {
-
-std::vector<torch::Tensor> load_split(const PhotoSet& set, const std::string& split) {
-  std::vector<torch::Tensor> images;
-  for (const auto& p : set.split(split)) images.push_back(set.load(p));
-  if (images.empty()) throw Error("the photo set has no " + split + " photos");
-  return images;
-}
-
-// Reproduction PSNR on fixed patches of the held-out photos.
-double held_out_psnr(Stylizer& s, const std::vector<torch::Tensor>& held_out, int64_t patch) {
-  PatchOptions o;
-  o.size = patch;
-  o.flips = false;
-  const torch::Tensor x = random_patches(held_out, 32, o, 99);
-  torch::NoGradGuard no_grad;
-  return psnr(s->forward(x), x);
-}
-
-}  // namespace
-
 int run_pretrain_stylizer(int argc, char** argv) {
   ArgParser p("pretrain-stylizer",
               "Pretrain the style world's stylizer to reproduce its input (L1 on random patches of the training\n"
@@ -62,7 +40,7 @@ int run_pretrain_stylizer(int argc, char** argv) {
   config.channels = p.get_int("--channels", 1, 1024);
   config.blocks = p.get_int("--blocks", 0, 64);
   const PhotoSet set = PhotoSet::open(p.has("--photos") ? p.get("--photos") : PhotoSet::default_dir());
-  const std::vector<torch::Tensor> train = load_split(set, "train"), held_out = load_split(set, "held_out");
+  const std::vector<torch::Tensor> train = set.load_split("train"), held_out = set.load_split("held_out");
   torch::manual_seed(o.seed);
   Stylizer stylizer(config);
   watch_interrupts();
@@ -76,7 +54,7 @@ int run_pretrain_stylizer(int argc, char** argv) {
     std::cerr << "cancelled after " << r.steps_done << " steps; nothing written\n";
     return 130;
   }
-  const double quality = held_out_psnr(stylizer, held_out, o.patch);
+  const double quality = reproduction_psnr(stylizer, held_out, o.patch);
   save_stylizer(stylizer, p.get("-o"), {{"steps", std::to_string(o.steps)}, {"held_out_psnr_db", format_double(quality, 4)}});
   std::cout << "stylizer of " << format_count(stylizer->parameter_count()) << " parameters trained " << o.steps
             << " steps (final L1 " << format_double(r.final_loss, 4) << "); held-out PSNR " << format_double(quality, 4)

@@ -17,5 +17,6 @@ int run_pretrain_stylizer(int argc, char** argv);
 int run_styles(int argc, char** argv);
 int run_evaluate(int argc, char** argv);
 int run_harvest_styles(int argc, char** argv);
+int run_recipe(int argc, char** argv);  // recipe run | status
 
 }  // namespace lorastudio::cli

@@ -41,6 +41,8 @@ const Command kCommands[] = {
      lorastudio::cli::run_evaluate},
     {"styles", "the style world's styles: list, contact sheet on a photo, what a reference image defines",
      lorastudio::cli::run_styles},
+    {"recipe", "run a recipe (photos to demo bundle) stage by stage, resumably; show its state",
+     lorastudio::cli::run_recipe},
 };
 
 // The first line of a message (LibTorch appends a stack trace after it).

@@ -115,7 +115,10 @@ class GeneratorTraining {
     open_state(config, resume);
     torch::manual_seed(tc_.seed);
     prepare_data();
-    gen_ = std::make_unique<ConditionalGenerator>(config, zoo_.layout(), normalizer_, tasks_of(zoo_));
+    GeneratorConfig c = config;
+    const torch::Tensor kept = varying_coordinates(c.autoencoder);
+    gen_ = std::make_unique<ConditionalGenerator>(c, zoo_.layout(), normalizer_, tasks_of(zoo_));
+    if (kept.defined()) gen_->autoencoder->set_kept_coordinates(kept);
     gen_->to(device_);
     if (st_.stage == "autoencoder") {
       if (!train_autoencoder()) return cancelled();
@@ -180,6 +183,16 @@ class GeneratorTraining {
     }
     data_ = torch::cat(rows).to(device_);
     data_task_ = torch::tensor(row_task, torch::kLong).to(device_);
+  }
+
+  // "varying" coordinates: those whose normalised value is not the same in every checkpoint (sets active_dim).
+  torch::Tensor varying_coordinates(AutoencoderConfig& ae) const {
+    if (ae.coordinates != "varying") return {};
+    const torch::Tensor spread = std::get<0>(data_.max(0)) - std::get<0>(data_.min(0));
+    const torch::Tensor kept = torch::nonzero(spread > 1e-6).flatten().to(torch::kCPU);
+    if (kept.numel() == 0) throw Error("every coordinate of the zoo is constant: there is nothing to learn");
+    ae.active_dim = kept.numel();
+    return kept;
   }
 
   bool train_autoencoder();

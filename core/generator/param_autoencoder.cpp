@@ -32,7 +32,7 @@ int64_t level_channels(const AutoencoderConfig& c, int64_t level) {
 }  // namespace
 
 int64_t AutoencoderConfig::levels() const {
-  const double length = std::ceil(static_cast<double>(input_dim) / static_cast<double>(patch));
+  const double length = std::ceil(static_cast<double>(network_dim()) / static_cast<double>(patch));
   int64_t n = 0;
   while (static_cast<double>(latent_length) * std::pow(2.0, static_cast<double>(n)) < length) ++n;
   return n;
@@ -44,14 +44,14 @@ nlohmann::json AutoencoderConfig::to_json() const {
   return {{"input_dim", input_dim},         {"patch", patch},         {"channels", channels},
           {"latent_channels", latent_channels}, {"latent_length", latent_length}, {"norm", norm},
           {"activation", activation},       {"input_noise", input_noise}, {"latent_noise", latent_noise},
-          {"kl_weight", kl_weight}};
+          {"kl_weight", kl_weight}, {"coordinates", coordinates}, {"active_dim", active_dim}};
 }
 
 AutoencoderConfig AutoencoderConfig::from_json(const nlohmann::json& j, const std::string& label) {
   AutoencoderConfig c;
   const JsonReader r(j, label, "autoencoder");
   r.only({"input_dim", "patch", "channels", "latent_channels", "latent_length", "norm", "activation", "input_noise",
-          "latent_noise", "kl_weight"});
+          "latent_noise", "kl_weight", "coordinates", "active_dim"});
   r.read("input_dim", c.input_dim, 0, int64_t(1) << 31);  // 0: set from the zoo
   r.read("patch", c.patch, 1, 65536);
   r.read("channels", c.channels, 1, 8192);
@@ -62,6 +62,10 @@ AutoencoderConfig AutoencoderConfig::from_json(const nlohmann::json& j, const st
   r.read("input_noise", c.input_noise, 0.0, 10.0);
   r.read("latent_noise", c.latent_noise, 0.0, 10.0);
   r.read("kl_weight", c.kl_weight, 0.0, 1e6);
+  r.read("coordinates", c.coordinates, {"all", "varying"});
+  r.read("active_dim", c.active_dim, 0, int64_t(1) << 31);
+  if (c.active_dim > 0 && c.coordinates != "varying") r.fail("active_dim", "only \"varying\" coordinates have one");
+  if (c.input_dim > 0 && c.active_dim > c.input_dim) r.fail("active_dim", "cannot exceed input_dim");
   return c;
 }
 
@@ -94,13 +98,21 @@ ParamAutoencoderImpl::ParamAutoencoderImpl(AutoencoderConfig config) : config_(s
   }
   decoder->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, config_.patch, 3).padding(1)));
   register_module("decoder", decoder);
+  if (config_.active_dim > 0) kept_ = register_buffer("kept_coordinates", torch::arange(config_.active_dim, torch::kLong));
+}
+
+void ParamAutoencoderImpl::set_kept_coordinates(const torch::Tensor& indices) {
+  if (!kept_.defined() || indices.dim() != 1 || indices.numel() != config_.active_dim)
+    throw Error("autoencoder: the kept coordinates must be " + std::to_string(config_.active_dim) + " indices");
+  torch::NoGradGuard no_grad;
+  kept_.copy_(indices.to(kept_.device(), torch::kLong));
 }
 
 torch::Tensor ParamAutoencoderImpl::encode_stats(const torch::Tensor& x) {
   const int64_t b = x.size(0);
   const int64_t padded = config_.padded_dim();
-  torch::Tensor h = x;
-  if (padded > x.size(1)) h = torch::nn::functional::pad(x, torch::nn::functional::PadFuncOptions({0, padded - x.size(1)}));
+  torch::Tensor h = kept_.defined() ? x.index_select(1, kept_) : x;
+  if (padded > h.size(1)) h = torch::nn::functional::pad(h, torch::nn::functional::PadFuncOptions({0, padded - h.size(1)}));
   // [B, padded] -> [B, patch, length]: value i of patch p sits at channel p... keep neighbours together.
   h = h.view({b, padded / config_.patch, config_.patch}).transpose(1, 2);
   return encoder->forward(h);
@@ -115,7 +127,8 @@ torch::Tensor ParamAutoencoderImpl::decode(const torch::Tensor& z) {
   const int64_t b = z.size(0);
   torch::Tensor h = decoder->forward(z);  // [B, patch, length]
   h = h.transpose(1, 2).reshape({b, -1});
-  return h.narrow(1, 0, config_.input_dim);
+  if (!kept_.defined()) return h.narrow(1, 0, config_.input_dim);
+  return torch::zeros({b, config_.input_dim}, h.options()).index_copy(1, kept_, h.narrow(1, 0, config_.active_dim));
 }
 
 AutoencoderOutput ParamAutoencoderImpl::forward(const torch::Tensor& x) {

@@ -27,7 +27,15 @@ struct AutoencoderConfig {
   double input_noise = 0.001;
   double latent_noise = 0.1;
   double kl_weight = 0.0;           // > 0: the encoder also predicts a log-variance (VAE)
+  // "all": the network sees all D coordinates. "varying": only those that vary over the training zoo (after
+  // normalisation); the others are constant, so the decoder puts back 0 — their normalised value, i.e. the
+  // zoo's constant — and spends no capacity on them (zoos of LoRA-FA adapters, whose A is shared, or of
+  // adapters with frozen modules). Training sets active_dim and the kept coordinates (saved with the weights).
+  // With "global" (or no) normalisation a shared value stays constant; per-task statistics would spread it.
+  std::string coordinates = "all";
+  int64_t active_dim = 0;           // "varying": how many coordinates the network sees (0 before training)
 
+  int64_t network_dim() const { return active_dim > 0 ? active_dim : input_dim; }  // what the convolutions see
   int64_t levels() const;           // strided levels from padded D/patch down to latent_length
   int64_t padded_dim() const;       // patch * latent_length * 2^levels
   int64_t latent_dim() const { return latent_channels * latent_length; }
@@ -49,12 +57,15 @@ struct ParamAutoencoderImpl : torch::nn::Module {
   // Training forward: noise on input and latent when is_training(); reparameterised for a VAE.
   AutoencoderOutput forward(const torch::Tensor& x);
   const AutoencoderConfig& config() const { return config_; }
+  // "varying" coordinates: the indices ([active_dim], int64, ascending) of the coordinates the network sees.
+  void set_kept_coordinates(const torch::Tensor& indices);
 
  private:
   torch::Tensor encode_stats(const torch::Tensor& x);  // [B, C or 2C, L]
   AutoencoderConfig config_;
   torch::nn::Sequential encoder{nullptr};
   torch::nn::Sequential decoder{nullptr};
+  torch::Tensor kept_;  // buffer "kept_coordinates" when active_dim > 0
 };
 TORCH_MODULE(ParamAutoencoder);
 

@@ -102,6 +102,13 @@ torch::Tensor PhotoSet::load(const std::string& name) const {
   throw FileError(dir_ + "/manifest.tsv", "has no photo named \"" + name + "\" (run scripts/fetch-photos.sh again?)");
 }
 
+std::vector<torch::Tensor> PhotoSet::load_split(const std::string& split) const {
+  std::vector<torch::Tensor> images;
+  for (const auto& p : this->split(split)) images.push_back(load(p));
+  if (images.empty()) throw FileError(dir_ + "/manifest.tsv", "has no " + split + " photos");
+  return images;
+}
+
 torch::Tensor random_patches(const std::vector<torch::Tensor>& images, int64_t count, const PatchOptions& o, uint64_t seed) {
   if (images.empty()) throw Error("random_patches: no images");
   if (count < 1 || o.size < 1) throw Error("random_patches: count and size must be positive");

@@ -28,6 +28,7 @@ class PhotoSet {
   std::string path(const Photo& photo) const;
   torch::Tensor load(const Photo& photo) const;              // [3, H, W] float in [0, 1]
   torch::Tensor load(const std::string& name) const;         // by name; FileError when the manifest has none
+  std::vector<torch::Tensor> load_split(const std::string& split) const;  // Error when the split is empty
 
  private:
   std::string dir_;

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace lorastudio {
 
@@ -73,10 +74,10 @@ void add_tones(std::vector<Style>& out) {
   out.push_back(make("faded", StyleFamily::Tone, "faded warm print", [](const auto& x) { return faded(x); }));
 }
 
-void add_paintings(std::vector<Style>& out, const ImageByName& image_of) {
+void add_paintings(std::vector<Style>& out, const ReferenceParamsByName& params_of) {
   using namespace style_ops;
   const LabStats photo = natural_photo_lab_stats();
-  const LabStats starry = lab_stats(image_of("starry_night")), scream = lab_stats(image_of("scream"));
+  const LabStats starry = params_of("starry_night").colours, scream = params_of("scream").colours;
   auto painting = [&](const std::string& name, const std::string& ref, const std::string& what, Op op) {
     Style s = make(name, StyleFamily::Painting, what, std::move(op));
     s.reference = ref;
@@ -95,7 +96,7 @@ void add_paintings(std::vector<Style>& out, const ImageByName& image_of) {
 const char* const kSeenReferences[] = {"chelsea", "rocket", "orange", "kite", "aero1", "horses"};
 const char* const kHeldOutReferences[] = {"butterfly", "giraffe"};
 
-void add_held_out(std::vector<Style>& out, const ImageByName& image_of) {
+void add_held_out(std::vector<Style>& out, const ReferenceParamsByName& params_of) {
   using namespace style_ops;
   out.push_back(make("posterise_4", StyleFamily::Screen, "4 levels per channel", [](const auto& x) { return posterise(x, 4); }, true));
   out.push_back(make("colormap_magma", StyleFamily::Colormap, "the magma colour map",
@@ -104,7 +105,7 @@ void add_held_out(std::vector<Style>& out, const ImageByName& image_of) {
                      [](const auto& x) { return chalk(x, {0.08f, 0.12f, 0.30f}); }, true));
   out.push_back(make("duotone_rose", StyleFamily::Tone, "plum and rose duotone",
                      [](const auto& x) { return duotone(x, {0.25f, 0.05f, 0.20f}, {1.0f, 0.80f, 0.75f}); }, true));
-  for (const char* ref : kHeldOutReferences) out.push_back(reference_style(std::string("ref_") + ref, image_of(ref), true));
+  for (const char* ref : kHeldOutReferences) out.push_back(reference_style(std::string("ref_") + ref, params_of(ref), true));
 }
 
 }  // namespace
@@ -127,7 +128,10 @@ ReferenceStyleParams reference_style_params(const torch::Tensor& reference) {
 }
 
 Style reference_style(const std::string& name, const torch::Tensor& reference, bool held_out) {
-  const ReferenceStyleParams p = reference_style_params(reference);
+  return reference_style(name, reference_style_params(reference), held_out);
+}
+
+Style reference_style(const std::string& name, const ReferenceStyleParams& p, bool held_out) {
   const style_ops::LabStats photo = style_ops::natural_photo_lab_stats();
   Style s = make(name, StyleFamily::Reference, "the colours and texture of a reference image", [=](const torch::Tensor& x) {
     torch::Tensor y = style_ops::colour_transfer(x, photo, p.colours);
@@ -139,15 +143,19 @@ Style reference_style(const std::string& name, const torch::Tensor& reference, b
 }
 
 std::vector<Style> standard_styles(const ImageByName& image_of) {
+  return standard_styles_from_params([&](const std::string& name) { return reference_style_params(image_of(name)); });
+}
+
+std::vector<Style> standard_styles_from_params(const ReferenceParamsByName& params_of) {
   if (!style_ops::available()) throw Error("the style suite needs OpenCV, and this build has none (LORASTUDIO_WITH_OPENCV=OFF)");
   std::vector<Style> out;
   add_sketches(out);
   add_paint_relief_screen(out);
   add_colour_maps(out);
   add_tones(out);
-  add_paintings(out, image_of);
-  for (const char* ref : kSeenReferences) out.push_back(reference_style(std::string("ref_") + ref, image_of(ref)));
-  add_held_out(out, image_of);
+  add_paintings(out, params_of);
+  for (const char* ref : kSeenReferences) out.push_back(reference_style(std::string("ref_") + ref, params_of(ref)));
+  add_held_out(out, params_of);
   return out;
 }
 
@@ -156,6 +164,41 @@ std::vector<std::string> standard_style_images() {
   for (const char* r : kSeenReferences) names.push_back(r);
   for (const char* r : kHeldOutReferences) names.push_back(r);
   return names;
+}
+
+}  // namespace lorastudio
+
+namespace lorastudio {
+
+namespace {
+
+std::array<float, 3> three_floats(const JsonReader& r, const std::string& key) {
+  const nlohmann::json& v = r.at(key);
+  if (!v.is_array() || v.size() != 3) r.fail(key, "expected an array of 3 numbers");
+  std::array<float, 3> out{};
+  for (size_t i = 0; i < 3; ++i) {
+    if (!v[i].is_number()) r.fail(key, "expected an array of 3 numbers");
+    out[i] = v[i].get<float>();
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json reference_params_to_json(const ReferenceStyleParams& p) {
+  return {{"lab_mean", p.colours.mean}, {"lab_std", p.colours.stddev}, {"edge_strength", p.edge_strength},
+          {"blur_sigma", p.blur_sigma}};
+}
+
+ReferenceStyleParams reference_params_from_json(const nlohmann::json& j, const std::string& label) {
+  const JsonReader r(j, label);
+  r.only({"lab_mean", "lab_std", "edge_strength", "blur_sigma"});
+  ReferenceStyleParams p;
+  p.colours.mean = three_floats(r, "lab_mean");
+  p.colours.stddev = three_floats(r, "lab_std");
+  p.edge_strength = r.double_at("edge_strength", 0.0, 1.0);
+  p.blur_sigma = r.double_at("blur_sigma", 0.0, 10.0);
+  return p;
 }
 
 }  // namespace lorastudio

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include "core/imaging/style_ops.h"
@@ -40,12 +41,22 @@ struct ReferenceStyleParams {
 };
 ReferenceStyleParams reference_style_params(const torch::Tensor& reference);
 Style reference_style(const std::string& name, const torch::Tensor& reference, bool held_out = false);
+Style reference_style(const std::string& name, const ReferenceStyleParams& params, bool held_out = false);
+// The parameters as JSON ({"lab_mean": [3], "lab_std": [3], "edge_strength", "blur_sigma"}) and back; the
+// reader throws FileError(label, …) for a malformed object.
+nlohmann::json reference_params_to_json(const ReferenceStyleParams& params);
+ReferenceStyleParams reference_params_from_json(const nlohmann::json& j, const std::string& label);
 
 // Loads an image of the photo set by name ("starry_night", "chelsea", …) as [3, H, W] in [0, 1].
 using ImageByName = std::function<torch::Tensor(const std::string& name)>;
 
+// What the suite takes from an image of the photo set: only these parameters (paintings use their colours).
+using ReferenceParamsByName = std::function<ReferenceStyleParams(const std::string& name)>;
+
 // The fixed suite, training styles first, in a fixed order. Throws Error without OpenCV.
 std::vector<Style> standard_styles(const ImageByName& image_of);
+// The same suite from the parameters of its images (a demo bundle stores them instead of the photos).
+std::vector<Style> standard_styles_from_params(const ReferenceParamsByName& params_of);
 // The names of the photos standard_styles() loads through image_of (references and paintings).
 std::vector<std::string> standard_style_images();
 

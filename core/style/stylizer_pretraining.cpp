@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "core/imaging/image_metrics.h"
 #include "core/imaging/photo_set.h"
 #include "core/util/error.h"
 
@@ -40,6 +41,15 @@ StylizerPretrainResult pretrain_stylizer(Stylizer& stylizer, const std::vector<t
   }
   stylizer->eval();
   return result;
+}
+
+double reproduction_psnr(Stylizer& stylizer, const std::vector<torch::Tensor>& images, int64_t patch) {
+  PatchOptions o;
+  o.size = patch;
+  o.flips = false;
+  const torch::Tensor x = random_patches(images, 32, o, 99);
+  torch::NoGradGuard no_grad;
+  return psnr(stylizer->forward(x), x);
 }
 
 }  // namespace lorastudio

@@ -32,4 +32,7 @@ using StylizerProgress = std::function<bool(int64_t step, int64_t total, double 
 StylizerPretrainResult pretrain_stylizer(Stylizer& stylizer, const std::vector<torch::Tensor>& images,
                                          const StylizerPretrainOptions& options, const StylizerProgress& progress = {});
 
+// How well the stylizer reproduces `images`: PSNR on 32 fixed patches of them (no flips), without gradients.
+double reproduction_psnr(Stylizer& stylizer, const std::vector<torch::Tensor>& images, int64_t patch);
+
 }  // namespace lorastudio

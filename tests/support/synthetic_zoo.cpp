@@ -26,10 +26,12 @@ Zoo make_synthetic_zoo(const std::string& dir, const SyntheticZooSpec& s) {
   const ZooLayout layout = ZooLayout::from_adapter(prototype);
   Zoo zoo = Zoo::create(dir);
   torch::manual_seed(s.seed);
+  const torch::Tensor shared = torch::randn({std::min(s.shared_coordinates, layout.dim())});
   for (int k = 0; k < s.tasks; ++k) {
     const torch::Tensor centre = torch::randn({layout.dim()});
     FlatCheckpoints rows;
     rows.params = centre.unsqueeze(0) + s.spread * torch::randn({s.checkpoints, layout.dim()});
+    rows.params.narrow(1, 0, shared.numel()).copy_(shared.expand({s.checkpoints, shared.numel()}));
     zoo.add_task("task" + std::to_string(k), TaskCondition::from_text(synthetic_task_text(k)), rows, layout);
   }
   return zoo;

@@ -15,6 +15,7 @@ struct SyntheticZooSpec {
   int64_t rank = 2;
   double spread = 0.05;       // checkpoint noise relative to the centre's scale
   uint64_t seed = 1;
+  int64_t shared_coordinates = 0;  // the first ones take one value in every checkpoint of every task (a shared A)
 };
 
 // Creates the zoo in `dir`; task i is named "task<i>" with condition text synthetic_task_text(i).

@@ -19,7 +19,7 @@ GeneratorConfig tiny_generator_config(const std::string& condition_kind) {
 }
 
 ConditionalGenerator tiny_generator(BalanceOptions balance, const std::string& condition_kind,
-                                    const std::vector<std::string>& images) {
+                                    const std::vector<std::string>& images, int64_t varying) {
   torch::manual_seed(7);
   const LoraAdapter a = random_adapter({{"blocks.0.to_q", 16, 16, 2, 4}, {"blocks.0.to_v", 16, 16, 2, 4}}, 1);
   const ZooLayout layout = ZooLayout::from_adapter(a, balance);
@@ -31,7 +31,13 @@ ConditionalGenerator tiny_generator(BalanceOptions balance, const std::string& c
   tasks[1].name = "blue";
   tasks[1].condition = TaskCondition::from_text("cold blue strokes");
   for (size_t i = 0; i < images.size() && i < tasks.size(); ++i) tasks[i].image_files = {images[i]};
-  ConditionalGenerator g(tiny_generator_config(condition_kind), layout, normalizer, tasks);
+  GeneratorConfig config = tiny_generator_config(condition_kind);
+  if (varying > 0) {
+    config.autoencoder.coordinates = "varying";
+    config.autoencoder.active_dim = varying;
+  }
+  ConditionalGenerator g(config, layout, normalizer, tasks);
+  if (varying > 0) g.autoencoder->set_kept_coordinates(torch::arange(0, 2 * varying, 2, torch::kLong));
   g.eval();
   return g;
 }

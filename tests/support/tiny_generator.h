@@ -9,8 +9,9 @@
 namespace lorastudio::test {
 
 GeneratorConfig tiny_generator_config(const std::string& condition_kind = "text");
-// `images`: condition image files of the tasks, in order (image-conditioned generators).
+// `images`: condition image files of the tasks, in order (image-conditioned generators). `varying` > 0: the
+// autoencoder sees only that many coordinates (every other one from 0), the others decode to the task mean.
 ConditionalGenerator tiny_generator(BalanceOptions balance = {}, const std::string& condition_kind = "text",
-                                    const std::vector<std::string>& images = {});
+                                    const std::vector<std::string>& images = {}, int64_t varying = 0);
 
 }  // namespace lorastudio::test
