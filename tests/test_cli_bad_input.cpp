@@ -146,6 +146,17 @@ class TestCliBadInput : public QObject {
     row("generate: too many steps", "generate" + gen + text + " --steps 5000", 1, "steps must be 1 to 1000");
     row("generate: unknown task", "generate" + gen + text + " --task nosuch", 2, "no task \"nosuch\"");
     row("bench: device typo", "bench lora --device gpu", 2, "unknown device");
+    row("generate: both generator and demo", "generate" + gen + text + " --demo style-procedural", 2, "exactly one of --generator or --demo");
+    row("generate: no such demo", "generate --demo nosuchdemo --image " + q(root_ + "/p.ppm") + " -o " + q(root_ + "/d"), 1,
+        "nosuchdemo: no demo bundle of that name; looked for demo.json in");
+    row("generate: preview without demo", "generate" + gen + text + " --preview leuven", 2, "--preview needs --demo and a style --image");
+    const std::string recipe = q(test::project_path("tests/data/recipes/style-tiny.json"));
+    row("recipe: no such file", "recipe run " + q(root_ + "/none.json"), 1, "none.json");
+    row("recipe: unknown stage", "recipe run " + recipe + " --until stylise --cache " + q(root_ + "/rc"), 1,
+        "unknown recipe stage \"stylise\" (stages: photos, stylizer");
+    row("recipe: unknown verb", "recipe cook " + recipe, 2, "unknown recipe subcommand 'cook' (run, status)");
+    row("recipe: no photos", "recipe run " + recipe + " --cache " + q(root_ + "/rc") + " --photos " + q(root_ + "/no-photos"), 1,
+        "missing: no photo manifest");
     row("train: device typo", "train --zoo " + q(zoo_) + " --config " + q(root_ + "/none.json") + " -o " + q(root_ + "/t") + " --device gpu", 1,
         "none.json");
   }
