@@ -3,7 +3,6 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
-#include <sstream>
 
 #include <torch/torch.h>
 
@@ -15,6 +14,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/file_tree.h"
+#include "core/util/number_text.h"
 #include "core/util/xdg_paths.h"
 #include "core/zoo/zoo.h"
 
@@ -25,14 +25,6 @@ namespace lorastudio {
 namespace {
 
 constexpr const char* kOutcomeNames[] = {"up to date", "ran", "resumed", "unfinished", "not run"};
-
-std::string fixed(double v, int digits) {
-  std::ostringstream s;
-  s.setf(std::ios::fixed);
-  s.precision(digits);
-  s << v;
-  return s.str();
-}
 
 struct StageResult {
   std::string summary;
@@ -84,13 +76,13 @@ StageResult run_stylizer(Context& c) {
   torch::manual_seed(c.recipe.seed);
   Stylizer stylizer(c.recipe.stylizer);
   const auto r = pretrain_stylizer(stylizer, train, c.recipe.pretraining, [&](int64_t step, int64_t total, double loss) {
-    return c.report(RecipeStage::Stylizer, step, total, "L1 " + fixed(loss, 4));
+    return c.report(RecipeStage::Stylizer, step, total, "L1 " + fixed_decimals(loss, 4));
   });
   if (r.cancelled) return {"", true};
   const double quality = reproduction_psnr(stylizer, held_out, c.recipe.pretraining.patch);
   save_stylizer(stylizer, c.path("stylizer.safetensors").string(),
-                {{"steps", std::to_string(c.recipe.pretraining.steps)}, {"held_out_psnr_db", fixed(quality, 2)}});
-  return {std::to_string(stylizer->parameter_count()) + " parameters, held-out reproduction " + fixed(quality, 2) + " dB"};
+                {{"steps", std::to_string(c.recipe.pretraining.steps)}, {"held_out_psnr_db", fixed_decimals(quality, 2)}});
+  return {std::to_string(stylizer->parameter_count()) + " parameters, held-out reproduction " + fixed_decimals(quality, 2) + " dB"};
 }
 
 StageResult run_styles(Context& c) {
@@ -112,11 +104,11 @@ StageResult run_generator(Context& c) {
   const Zoo zoo = Zoo::open(seen_zoo_dir(c.path("harvest").string()));
   const bool resume = c.resuming && fs::exists(c.path("generator") / "state");
   const TrainResult r = train_generator(zoo, c.recipe.generator, c.path("generator").string(), resume, [&](const TrainProgress& p) {
-    return c.report(RecipeStage::Generator, p.step, p.total, p.stage + " loss " + fixed(p.loss, 4));
+    return c.report(RecipeStage::Generator, p.step, p.total, p.stage + " loss " + fixed_decimals(p.loss, 4));
   });
   if (r.cancelled) return {"", true};
-  return {"autoencoder loss " + fixed(r.final_autoencoder_loss, 4) + " (relative error " + fixed(r.reconstruction_error, 3) +
-          "), diffusion loss " + fixed(r.final_diffusion_loss, 4)};
+  return {"autoencoder loss " + fixed_decimals(r.final_autoencoder_loss, 4) + " (relative error " + fixed_decimals(r.reconstruction_error, 3) +
+          "), diffusion loss " + fixed_decimals(r.final_diffusion_loss, 4)};
 }
 
 StageResult run_evaluation(Context& c) {
@@ -132,8 +124,8 @@ StageResult run_evaluation(Context& c) {
   write_file_atomically(c.path("evaluation/evaluation.md").string(), ev.to_markdown());
   const ImageScores gen = ev.mean(StyleMethod::GeneratedBest, false), orig = ev.mean(StyleMethod::BestOriginal, false);
   const ImageScores held_gen = ev.mean(StyleMethod::GeneratedBest, true);
-  return {"seen styles: generated " + fixed(gen.psnr, 2) + " dB, original " + fixed(orig.psnr, 2) + " dB; held-out: generated " +
-          fixed(held_gen.psnr, 2) + " dB"};
+  return {"seen styles: generated " + fixed_decimals(gen.psnr, 2) + " dB, original " + fixed_decimals(orig.psnr, 2) + " dB; held-out: generated " +
+          fixed_decimals(held_gen.psnr, 2) + " dB"};
 }
 
 StageResult run_bundle(Context& c) {
@@ -149,7 +141,7 @@ StageResult run_bundle(Context& c) {
   src.check = c.recipe.check;
   src.check.seed = c.recipe.seed;
   const int64_t bytes = write_style_demo(c.style_world(), src, c.path("bundle").string());
-  return {"demo bundle of " + fixed(static_cast<double>(bytes) / 1048576.0, 2) + " MB"};
+  return {"demo bundle of " + fixed_decimals(static_cast<double>(bytes) / 1048576.0, 2) + " MB"};
 }
 
 StageResult run_stage(RecipeStage stage, Context& c) {

@@ -4,16 +4,14 @@
 #include <sstream>
 
 #include "core/style/style_evaluation.h"
+#include "core/util/number_text.h"
 
 namespace lorastudio {
 
 namespace {
 
 std::string number(double v, int decimals) {
-  if (!std::isfinite(v)) return "–";
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(decimals) << v;
-  return s.str();
+  return std::isfinite(v) ? fixed_decimals(v, decimals) : "–";
 }
 
 nlohmann::json scores_json(const ImageScores& s) {
