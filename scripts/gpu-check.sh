@@ -23,4 +23,7 @@ fi
 ./build-gpu/app/cli/lora-studio-cli bench lora --device cuda --json "$out/bench_lora_cuda.json" 2>&1 | tee "$out/bench_lora.txt"
 ./build-gpu/app/cli/lora-studio-cli bench generate --device cuda --json "$out/bench_generate_cuda.json" 2>&1 | tee "$out/bench_generate.txt"
 ./build-gpu/app/cli/lora-studio-cli bench generate --device cuda --no-graphs --samplers ddim:25,dpmpp:25 --json "$out/bench_generate_cuda_eager.json" 2>&1 | tee -a "$out/bench_generate.txt"
+# t-SNE: the exact method's fused kernel on 10,000 points, and the live embedding at 10,000 points.
+./build-gpu/app/cli/lora-studio-cli bench embed --device cuda --method exact --sizes 10000 --no-peer --live 10000 \
+  --json "$out/bench_embed_cuda.json" 2>&1 | tee "$out/bench_embed.txt"
 for extra in "$@"; do eval "$extra" 2>&1 | tee -a "$out/extra.log"; done

@@ -9,6 +9,7 @@
 #include "app/cli/arg_parser.h"
 #include "app/cli/device_option.h"
 #include "app/cli/cli_output.h"
+#include "app/cli/bench_options.h"
 #include "app/cli/commands.h"
 #include "core/bench/generate_bench.h"
 #include "core/bench/train_bench.h"
@@ -17,19 +18,6 @@
 
 namespace lorastudio::cli {
 namespace {
-
-// --json FILE: the results, written atomically.
-void write_json_option(const ArgParser& p, const nlohmann::json& results) {
-  if (!p.has("--json")) return;
-  write_file_atomically(p.get("--json"), results.dump(2) + "\n");
-  std::cout << "results written to " << p.get("--json") << "\n";
-}
-
-// Progress lines on stderr unless --quiet.
-std::function<void(const std::string&)> progress_option(const ArgParser& p) {
-  if (p.has("--quiet")) return {};
-  return [](const std::string& line) { std::cerr << "  " << line << "\n"; };
-}
 
 void print_lora_summary(const nlohmann::json& j) {
   std::cout << "LoRA merge benchmark: " << j["model"]["matrices"].get<int64_t>() << " matrices of "
@@ -177,6 +165,7 @@ const Benchmark kBenchmarks[] = {
     {"lora", "merge/unmerge/interpolation throughput on PixArt-α attention weights", run_lora_bench_command},
     {"generate", "time to generate N adapters at Cond P-Diff's PixArt scale", run_generate_bench_command},
     {"train", "steps per second of both stages of generator training", run_train_bench_command},
+    {"embed", "t-SNE against scikit-learn (time, KL) and the live embedding's frame rate", run_embed_bench_command},
 };
 
 std::string available_names() {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/util/shell_command.h"
+
 namespace lorastudio::cli {
 
 class CommandEvaluator {
@@ -18,6 +20,6 @@ class CommandEvaluator {
   std::string command_, task_;
 };
 
-std::string shell_quote(const std::string& s);
+using lorastudio::shell_quote;  // core/util/shell_command.h
 
 }  // namespace lorastudio::cli

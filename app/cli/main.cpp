@@ -8,6 +8,7 @@
 #include "app/cli/arg_parser.h"
 #include "app/cli/commands.h"
 #include "core/util/blas_kernels.h"
+#include "core/util/cpu_threads.h"
 #include "core/util/error.h"
 #include "core/util/version.h"
 
@@ -67,6 +68,7 @@ void print_help() {
 
 int main(int argc, char** argv) {
   lorastudio::use_best_blas_kernels(argv);  // may re-execute the program (see blas_kernels.h)
+  lorastudio::use_all_cores();
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     print_help();
     return argc < 2 ? 2 : 0;

@@ -5,10 +5,12 @@
 
 #include "app/gui/main_window.h"
 #include "core/util/blas_kernels.h"
+#include "core/util/cpu_threads.h"
 #include "core/util/version.h"
 
 int main(int argc, char** argv) {
   lorastudio::use_best_blas_kernels(argv);  // may re-execute the program (see blas_kernels.h)
+  lorastudio::use_all_cores();
   QApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("lora-studio"));
   QApplication::setApplicationDisplayName(QStringLiteral("LoRA Studio"));
