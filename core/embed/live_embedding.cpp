@@ -90,12 +90,32 @@ LiveEmbedding::Next LiveEmbedding::next_action() {
   if (stop_) return Next::Stop;
   if (reset_) return Next::Reset;
   if (paused_) return Next::Wait;
-  const bool due = state_->points() == 0 || since_batch_ >= params_.batch_iterations;
-  if (!pending_.empty() && due) return Next::Apply;
-  if (input_open_ && due) return Next::Wait;  // the producer's next batch is due: wait for it
+  if (preparing_.valid())  // a batch in the making joins at its iteration (at once while nothing can move)
+    return state_->points() < 2 || state_->iteration() >= commit_at_ ? Next::Commit : Next::Iterate;
+  if (!pending_.empty()) return Next::Take;
+  if (input_open_) return Next::Wait;  // the producer's next batch is due: wait for it
   const bool settled = since_batch_ >= params_.settle_iterations && state_->iteration() >= params_.tsne.iterations;
-  if (state_->points() < 2 || (settled && pending_.empty())) return Next::Wait;
+  if (state_->points() < 2 || settled) return Next::Wait;
   return Next::Iterate;
+}
+
+// Starts preparing `batch` on a helper thread (it reads only the points' features, never the positions).
+void LiveEmbedding::take(const torch::Tensor& batch) {
+  const TsneState* state = state_.get();
+  preparing_ = std::async(std::launch::async, [state, batch] {
+    torch::NoGradGuard no_grad;
+    return state->prepare_points(batch);
+  });
+  commit_at_ = state_->iteration() + params_.batch_iterations;
+}
+
+// Waits for a preparation still running and drops it (before a reset or at the end).
+void LiveEmbedding::finish_preparation() {
+  if (!preparing_.valid()) return;
+  try {
+    preparing_.get();
+  } catch (...) {
+  }
 }
 
 void LiveEmbedding::publish(const FrameCallback& on_frame, bool force) {
@@ -115,7 +135,7 @@ void LiveEmbedding::publish(const FrameCallback& on_frame, bool force) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     frame.batches = batches_;
-    frame.settled = !input_open_ && pending_.empty() && since_batch_ >= params_.settle_iterations &&
+    frame.settled = !input_open_ && pending_.empty() && !preparing_.valid() && since_batch_ >= params_.settle_iterations &&
                     state_->iteration() >= params_.tsne.iterations;
     latest_ = frame;
   }
@@ -131,11 +151,9 @@ void LiveEmbedding::run(const FrameCallback& on_frame) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return (next = next_action()) != Next::Wait; });
-      if (next == Next::Apply) {
+      if (next == Next::Take) {
         batch = pending_.front();
         pending_.pop_front();
-        since_batch_ = 0;
-        ++batches_;
       } else if (next == Next::Reset) {
         reset_ = false;
         since_batch_ = batches_ = 0;
@@ -143,11 +161,19 @@ void LiveEmbedding::run(const FrameCallback& on_frame) {
     }
     if (next == Next::Stop) break;
     if (next == Next::Reset) {
+      finish_preparation();
       state_->reset();
       kl_ = std::numeric_limits<double>::quiet_NaN();
       publish(on_frame, true);
-    } else if (next == Next::Apply) {
-      state_->add_points(batch);
+    } else if (next == Next::Take) {
+      take(batch);
+    } else if (next == Next::Commit) {
+      state_->commit_points(preparing_.get());
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        since_batch_ = 0;
+        ++batches_;
+      }
       publish(on_frame, true);
     } else {
       const bool evaluate = params_.kl_every > 0 && (state_->iteration() + 1) % params_.kl_every == 0;
@@ -162,6 +188,7 @@ void LiveEmbedding::run(const FrameCallback& on_frame) {
       publish(on_frame, settled_now);
     }
   }
+  finish_preparation();
   publish(on_frame, true);
 }
 

@@ -27,18 +27,16 @@ void TsneState::reset() {
   random_.seed(params_.seed);
 }
 
-torch::Tensor TsneState::initial_positions(const torch::Tensor& features) {
-  if (features.size(0) >= 2 && params_.init == TsneInit::Pca) return pca_initialisation(features);
+torch::Tensor TsneState::random_positions(int64_t count) {
   std::normal_distribution<float> normal(0.0f, 1e-4f);
-  auto xy = torch::empty({features.size(0), 2}, torch::kFloat32);
+  auto xy = torch::empty({count, 2}, torch::kFloat32);
   for (int64_t i = 0; i < xy.numel(); ++i) xy.data_ptr<float>()[i] = normal(random_);
   return xy;
 }
 
-torch::Tensor TsneState::placed_positions(const torch::Tensor& features) {
-  const auto nearest = nearest_neighbours(features_, features, 1).indices.select(1, 0);
+torch::Tensor TsneState::placed_positions(const torch::Tensor& anchors) {
   const auto current = position_.to(torch::kCPU);
-  const auto anchor = current.index_select(0, nearest);
+  const auto anchor = current.index_select(0, anchors);
   const double spread = std::max(current.std().item<double>(), 1e-4);
   std::normal_distribution<float> normal(0.0f, static_cast<float>(1e-3 * spread));
   auto jitter = torch::empty_like(anchor);
@@ -46,42 +44,64 @@ torch::Tensor TsneState::placed_positions(const torch::Tensor& features) {
   return anchor + jitter;
 }
 
-void TsneState::add_points(const torch::Tensor& added) {
+PreparedPoints TsneState::prepare_points(const torch::Tensor& added) const {
   if (added.dim() != 2 || added.size(0) == 0) throw Error("t-SNE: points must be a non-empty [M, D] matrix");
-  const auto features = added.to(torch::kCPU, torch::kFloat32).contiguous();
-  if (!torch::isfinite(features).all().item<bool>()) throw Error("t-SNE: the points hold NaN or Inf");
-  if (features_.defined() && features.size(1) != features_.size(1))
-    throw Error("t-SNE: points of " + std::to_string(features.size(1)) + " dimensions added to an embedding of " +
+  PreparedPoints prepared;
+  prepared.base_points = points();
+  prepared.added = added.to(torch::kCPU, torch::kFloat32).contiguous();
+  if (!torch::isfinite(prepared.added).all().item<bool>()) throw Error("t-SNE: the points hold NaN or Inf");
+  if (features_.defined() && prepared.added.size(1) != features_.size(1))
+    throw Error("t-SNE: points of " + std::to_string(prepared.added.size(1)) + " dimensions added to an embedding of " +
                 std::to_string(features_.size(1)));
-  const auto xy = features_.defined() ? placed_positions(features) : initial_positions(features);
-  const int64_t m = features.size(0);
-  features_ = features_.defined() ? torch::cat({features_, features}) : features;
+  if (features_.defined()) {
+    prepared.anchors = nearest_neighbours(features_, prepared.added, 1).indices.select(1, 0).contiguous();
+  } else if (prepared.added.size(0) >= 2 && params_.init == TsneInit::Pca) {
+    prepared.initial = pca_initialisation(prepared.added);
+  }
+  const auto all = features_.defined() ? torch::cat({features_, prepared.added}) : prepared.added;
+  if (all.size(0) >= 2) prepare_affinities(all, prepared);
+  return prepared;
+}
+
+void TsneState::prepare_affinities(const torch::Tensor& all, PreparedPoints& prepared) const {
+  if (method_ != TsneMethod::BarnesHut) {
+    prepared.dense_p = dense_affinities(all, params_.perplexity, device_);
+    return;
+  }
+  const int64_t k = neighbour_count(params_.perplexity, all.size(0));
+  const int64_t old = features_.defined() ? features_.size(0) : 0;
+  if (graph_.k == k && graph_.points == old) {  // update the neighbour lists in place of a copy
+    prepared.graph = graph_;
+    prepared.conditional = conditional_;
+    const auto changed = extend_neighbour_graph(prepared.graph, features_, prepared.added);
+    prepared.conditional.resize(static_cast<size_t>(prepared.graph.points * k));
+    conditional_rows(prepared.graph, params_.perplexity, prepared.conditional, changed);
+  } else {
+    prepared.graph = neighbour_graph(all, k);
+    conditional_rows(prepared.graph, params_.perplexity, prepared.conditional);
+  }
+  prepared.sparse_p = symmetrize(prepared.graph, prepared.conditional);
+}
+
+void TsneState::commit_points(PreparedPoints&& prepared) {
+  const int64_t m = prepared.added.size(0);
+  if (prepared.base_points != points()) throw Error("t-SNE: prepared points committed out of order");
+  torch::Tensor xy;
+  if (features_.defined()) xy = placed_positions(prepared.anchors);
+  else xy = prepared.initial.defined() ? prepared.initial : random_positions(m);
+  features_ = features_.defined() ? torch::cat({features_, prepared.added}) : prepared.added;
   const auto fresh = xy.to(device_);
   position_ = position_.defined() ? torch::cat({position_, fresh}) : fresh;
   const auto zeros = torch::zeros({m, 2}, position_.options()), ones = torch::ones({m, 2}, position_.options());
   update_ = update_.defined() ? torch::cat({update_, zeros}) : zeros;
   gains_ = gains_.defined() ? torch::cat({gains_, ones}) : ones;
-  refresh_affinities(m);
+  graph_ = std::move(prepared.graph);
+  conditional_ = std::move(prepared.conditional);
+  sparse_p_ = std::move(prepared.sparse_p);
+  dense_p_ = prepared.dense_p;
 }
 
-void TsneState::refresh_affinities(int64_t added) {
-  if (points() < 2) return;
-  if (method_ == TsneMethod::BarnesHut) {
-    const int64_t k = neighbour_count(params_.perplexity, points());
-    if (graph_.k == k && graph_.points == points() - added) {  // update the neighbour lists in place
-      const int64_t old = graph_.points;
-      const auto changed = extend_neighbour_graph(graph_, features_.slice(0, 0, old), features_.slice(0, old));
-      conditional_.resize(static_cast<size_t>(graph_.points * k));
-      conditional_rows(graph_, params_.perplexity, conditional_, changed);
-    } else {
-      graph_ = neighbour_graph(features_, k);
-      conditional_rows(graph_, params_.perplexity, conditional_);
-    }
-    sparse_p_ = symmetrize(graph_, conditional_);
-  } else {
-    dense_p_ = dense_affinities(features_, params_.perplexity, device_);
-  }
-}
+void TsneState::add_points(const torch::Tensor& added) { commit_points(prepare_points(added)); }
 
 torch::Tensor TsneState::gradient(double exaggeration, bool compute_kl, double* kl) {
   GradientOptions options;

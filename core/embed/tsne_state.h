@@ -17,14 +17,32 @@
 
 namespace lorastudio::embed {
 
+// New points with their affinities computed, ready to join: what TsneState::prepare_points returns. The
+// preparation reads only the points' features, so it may run on another thread while iterate() goes on.
+struct PreparedPoints {
+  int64_t base_points = 0;        // the points there were when it was prepared
+  torch::Tensor added;            // [M, D]
+  torch::Tensor anchors;          // [M] nearest existing point of each (undefined for the first points)
+  torch::Tensor initial;          // [M, 2] start of the first points (PCA or random)
+  NeighbourGraph graph;           // Barnes-Hut
+  std::vector<float> conditional;
+  SparseAffinities sparse_p;
+  torch::Tensor dense_p;          // exact
+};
+
 class TsneState {
  public:
   explicit TsneState(const TsneParams& params);  // throws Error for invalid params
 
   // Adds rows of `features` [M, D] (D fixed by the first call). The first points start from PCA (or random)
   // initialisation; later ones at their nearest existing point, jittered.
-  void add_points(const torch::Tensor& features);
+  void add_points(const torch::Tensor& features);  // commit_points(prepare_points(features))
   void reset();  // no points, iteration 0
+
+  // The two halves of add_points. prepare_points is const and touches no positions: it may run on another
+  // thread while this one iterates. Commit what was prepared before anything else is added.
+  PreparedPoints prepare_points(const torch::Tensor& features) const;
+  void commit_points(PreparedPoints&& prepared);
 
   // One gradient step; returns KL(P || Q) when `compute_kl` (NaN otherwise). Does nothing below 2 points.
   double iterate(bool compute_kl = false);
@@ -38,9 +56,9 @@ class TsneState {
   const SparseAffinities& sparse_p() const { return sparse_p_; }  // Barnes-Hut only
 
  private:
-  void refresh_affinities(int64_t added);
-  torch::Tensor initial_positions(const torch::Tensor& features);
-  torch::Tensor placed_positions(const torch::Tensor& features);
+  void prepare_affinities(const torch::Tensor& all, PreparedPoints& prepared) const;
+  torch::Tensor random_positions(int64_t count);
+  torch::Tensor placed_positions(const torch::Tensor& anchors);
   torch::Tensor gradient(double exaggeration, bool compute_kl, double* kl);
 
   TsneParams params_;
