@@ -1,0 +1,24 @@
+#include "widgets/trajectory_scene.h"
+
+#include <QCoreApplication>
+
+namespace lorastudio::widgets {
+
+QString kind_name(PointKind kind) {
+  switch (kind) {
+    case PointKind::Checkpoint: return QCoreApplication::translate("TrajectoryScene", "checkpoint");
+    case PointKind::Soup: return QCoreApplication::translate("TrajectoryScene", "ΔW soup");
+    case PointKind::SampleStep: return QCoreApplication::translate("TrajectoryScene", "sampling step");
+    case PointKind::Generated: return QCoreApplication::translate("TrajectoryScene", "generated");
+  }
+  return {};
+}
+
+QColor group_color(int index) {
+  // Tableau 10 and two more, distinct on white and for most colour-vision deficiencies in pairs.
+  static const char* const kColors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
+                                        "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#8c564b"};
+  return QColor(kColors[((index % 12) + 12) % 12]);
+}
+
+}  // namespace lorastudio::widgets

@@ -1,0 +1,46 @@
+#pragma once
+// What the trajectory view shows, as plain data (no LibTorch): the points of one embedding space (training
+// checkpoints coloured by task, ΔW soups, every sampling step of every generated sample, the generated
+// adapters) and their 2-D positions, which arrive frame by frame from the embedding worker.
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include <QColor>
+#include <QString>
+#include <QVector>
+
+namespace lorastudio::widgets {
+
+enum class PointKind { Checkpoint, Soup, SampleStep, Generated };
+QString kind_name(PointKind kind);  // "checkpoint", "ΔW soup", "sampling step", "generated"
+
+struct ScenePoint {
+  PointKind kind = PointKind::Checkpoint;
+  int group = 0;        // index into TrajectoryScene::groups (the task)
+  int sample = -1;      // generated sample (SampleStep, Generated)
+  int step = -1;        // sampling step, 0 = noise (SampleStep)
+  QString label;        // what hovering shows first
+  double metric = std::numeric_limits<double>::quiet_NaN();  // a score, when there is one
+  QString metric_name;
+};
+
+struct SceneGroup {
+  QString name;
+  QColor color;
+};
+
+struct TrajectoryScene {
+  QString space;        // what the positions embed, e.g. "t-SNE of the autoencoder latent"
+  QVector<SceneGroup> groups;
+  QVector<ScenePoint> points;
+};
+
+// Positions of the first N scene points: x0, y0, x1, y1, ... (immutable, shared between threads).
+using ScenePositions = std::shared_ptr<const std::vector<float>>;
+
+// A qualitative palette of readable, distinct colours (wraps after 12).
+QColor group_color(int index);
+
+}  // namespace lorastudio::widgets

@@ -1,0 +1,244 @@
+#include "widgets/trajectory_view.h"
+
+#include <QFile>
+#include <QMap>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+#include "widgets/qcustomplot_include.h"
+#include "widgets/trajectory_svg.h"
+
+namespace lorastudio::widgets {
+namespace {
+
+QCPScatterStyle marker(PointKind kind, const QColor& color) {
+  switch (kind) {
+    case PointKind::Checkpoint: return QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 6);
+    case PointKind::Soup: return QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(Qt::black, 1.2), color, 11);
+    case PointKind::Generated: return QCPScatterStyle(QCPScatterStyle::ssStar, QPen(color.darker(160), 2), color, 13);
+    case PointKind::SampleStep: return QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(color, 1), Qt::white, 4);
+  }
+  return {};
+}
+
+}  // namespace
+
+TrajectoryView::TrajectoryView(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(plot_);
+  plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  plot_->setNoAntialiasingOnDrag(true);
+  plot_->plotLayout()->insertRow(0);
+  title_ = new QCPTextElement(plot_, QString(), QFont(font().family(), 10, QFont::Bold));
+  plot_->plotLayout()->addElement(0, 0, title_);
+  plot_->legend->setVisible(true);
+  plot_->legend->setFont(QFont(font().family(), 8));
+  plot_->legend->setBrush(QColor(255, 255, 255, 215));
+  plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  plot_->xAxis->setLabel(tr("dimension 1"));
+  plot_->yAxis->setLabel(tr("dimension 2"));
+  plot_->setMouseTracking(true);
+  connect(plot_, &QCustomPlot::mouseMove, this, &TrajectoryView::on_mouse_move);
+  connect(plot_, &QCustomPlot::mousePress, this, &TrajectoryView::on_mouse_press);
+  connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { fit(); });
+  connect(plot_, &QCustomPlot::mouseWheel, this, [this](QWheelEvent*) { follow_ = false; });
+  setMinimumSize(360, 280);
+}
+
+void TrajectoryView::add_layer(QCPAbstractPlottable* plottable, QVector<int> points) {
+  layers_.push_back({plottable, std::move(points)});
+}
+
+void TrajectoryView::set_scene(const TrajectoryScene& scene) {
+  plot_->clearPlottables();
+  layers_.clear();
+  scene_ = scene;
+  positions_.reset();
+  selected_ = -1;
+  follow_ = true;
+  title_->setText(scene.space);
+  // Sample paths first (drawn under the points), then checkpoints, soups and generated adapters per task.
+  QMap<int, QVector<int>> paths;  // sample -> its steps and final point, in step order
+  for (int i = 0; i < scene.points.size(); ++i)
+    if (scene.points[i].sample >= 0) paths[scene.points[i].sample].push_back(i);
+  for (auto it = paths.begin(); it != paths.end(); ++it) {
+    const QColor color = group_color(scene.points[it.value().front()].group);
+    auto* curve = new QCPCurve(plot_->xAxis, plot_->yAxis);
+    QColor line = color;
+    line.setAlpha(150);
+    curve->setPen(QPen(line, 1.4));
+    curve->setScatterStyle(marker(PointKind::SampleStep, color));
+    curve->removeFromLegend();
+    add_layer(curve, it.value());
+  }
+  for (const PointKind kind : {PointKind::Checkpoint, PointKind::Soup, PointKind::Generated}) {
+    for (int g = 0; g < scene.groups.size(); ++g) {
+      QVector<int> members;
+      for (int i = 0; i < scene.points.size(); ++i)
+        if (scene.points[i].kind == kind && scene.points[i].group == g) members.push_back(i);
+      if (members.isEmpty()) continue;
+      auto* graph = plot_->addGraph();
+      graph->setLineStyle(QCPGraph::lsNone);
+      graph->setScatterStyle(marker(kind, scene.groups[g].color.isValid() ? scene.groups[g].color : group_color(g)));
+      graph->setName(scene.groups[g].name);
+      if (kind != PointKind::Checkpoint) graph->removeFromLegend();  // the legend names kinds once, below
+      add_layer(graph, members);
+    }
+  }
+  add_kind_legend(scene);
+  selection_marker_ = plot_->addGraph();
+  selection_marker_->setLineStyle(QCPGraph::lsNone);
+  selection_marker_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.5), Qt::NoBrush, 18));
+  selection_marker_->removeFromLegend();
+  plot_->replot();
+}
+
+// One neutral legend entry per kind of point present besides checkpoints (tasks are told by colour).
+void TrajectoryView::add_kind_legend(const TrajectoryScene& scene) {
+  const QColor neutral(110, 110, 110);
+  for (const PointKind kind : {PointKind::Soup, PointKind::SampleStep, PointKind::Generated}) {
+    const bool present = std::any_of(scene.points.begin(), scene.points.end(), [&](const ScenePoint& p) { return p.kind == kind; });
+    if (!present) continue;
+    auto* entry = plot_->addGraph();
+    entry->setLineStyle(kind == PointKind::SampleStep ? QCPGraph::lsLine : QCPGraph::lsNone);
+    entry->setPen(QPen(neutral, 1.4));
+    entry->setScatterStyle(marker(kind, neutral));
+    entry->setName(kind == PointKind::SampleStep ? tr("sampling path (noise → adapter)") : kind_name(kind));
+  }
+}
+
+void TrajectoryView::set_positions(const ScenePositions& positions) {
+  positions_ = positions;
+  refresh_layers();
+  update_selection_marker();
+  if (follow_) {
+    plot_->rescaleAxes();
+    for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) {
+      const QCPRange r = axis->range();
+      const double pad = std::max(r.size() * 0.06, 1e-6);
+      axis->setRange(r.lower - pad, r.upper + pad);
+    }
+  }
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TrajectoryView::refresh_layers() {
+  for (const Layer& layer : layers_) {
+    QVector<double> keys, values;
+    for (int index : layer.points) {
+      if (!has_position(index)) continue;
+      const QPointF p = position(index);
+      keys << p.x();
+      values << p.y();
+    }
+    if (auto* graph = qobject_cast<QCPGraph*>(layer.plottable)) {
+      graph->setData(keys, values);
+    } else if (auto* curve = qobject_cast<QCPCurve*>(layer.plottable)) {
+      curve->setData(keys, values);
+    }
+  }
+}
+
+int TrajectoryView::shown_points() const {
+  return positions_ ? std::min<int>(scene_.points.size(), static_cast<int>(positions_->size() / 2)) : 0;
+}
+
+bool TrajectoryView::has_position(int index) const { return index >= 0 && index < shown_points(); }
+
+QPointF TrajectoryView::position(int index) const {
+  return {(*positions_)[2 * index], (*positions_)[2 * index + 1]};
+}
+
+QPointF TrajectoryView::pixel_of(int index) const {
+  if (!has_position(index)) return {};
+  const QPointF p = position(index);
+  return {plot_->xAxis->coordToPixel(p.x()), plot_->yAxis->coordToPixel(p.y())};
+}
+
+int TrajectoryView::point_at(const QPointF& pixel, double radius) const {
+  int best = -1;
+  double best_d2 = radius * radius;
+  for (int i = 0; i < shown_points(); ++i) {
+    const QPointF d = pixel_of(i) - pixel;
+    const double d2 = d.x() * d.x() + d.y() * d.y();
+    if (d2 <= best_d2) {
+      best_d2 = d2;
+      best = i;
+    }
+  }
+  return best;
+}
+
+QString TrajectoryView::describe_point(int index) const {
+  if (index < 0 || index >= scene_.points.size()) return {};
+  const ScenePoint& p = scene_.points[index];
+  QStringList lines;
+  if (!p.label.isEmpty()) lines << QStringLiteral("<b>%1</b>").arg(p.label.toHtmlEscaped());
+  const QString task = p.group >= 0 && p.group < scene_.groups.size() ? scene_.groups[p.group].name : QString();
+  lines << tr("%1 · task %2").arg(kind_name(p.kind), task.toHtmlEscaped());
+  if (p.kind == PointKind::SampleStep) lines << tr("sample %1, step %2").arg(p.sample).arg(p.step);
+  if (p.kind == PointKind::Generated) lines << tr("sample %1").arg(p.sample);
+  if (std::isfinite(p.metric))
+    lines << QStringLiteral("%1 %2").arg(p.metric_name.isEmpty() ? tr("score") : p.metric_name.toHtmlEscaped())
+                 .arg(p.metric, 0, 'f', 3);
+  return lines.join(QStringLiteral("<br>"));
+}
+
+void TrajectoryView::select_point(int index) {
+  selected_ = has_position(index) ? index : -1;
+  update_selection_marker();
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TrajectoryView::update_selection_marker() {
+  if (!selection_marker_) return;
+  if (has_position(selected_)) {
+    const QPointF p = position(selected_);
+    selection_marker_->setData({p.x()}, {p.y()});
+  } else {
+    selection_marker_->data()->clear();
+  }
+}
+
+void TrajectoryView::on_mouse_move(QMouseEvent* event) {
+  if (event->buttons() != Qt::NoButton) follow_ = false;  // panning
+  const int index = point_at(event->position());
+  if (index >= 0) QToolTip::showText(event->globalPosition().toPoint(), describe_point(index), plot_);
+  else QToolTip::hideText();
+}
+
+void TrajectoryView::on_mouse_press(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton) return;
+  const int index = point_at(event->position());
+  if (index < 0) return;  // a press on empty space starts a pan
+  select_point(index);
+  Q_EMIT point_selected(index);
+}
+
+void TrajectoryView::fit() {
+  follow_ = true;
+  set_positions(positions_);
+}
+
+bool TrajectoryView::export_png(const QString& path, int width, int height) {
+  return plot_->savePng(path, width, height);
+}
+
+bool TrajectoryView::export_svg(const QString& path) const {
+  const std::vector<float> empty;
+  const QString svg = trajectory_svg(scene_, positions_ ? *positions_ : empty, 900, 700);
+  QFile file(path + QStringLiteral(".part"));
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
+  const QByteArray bytes = svg.toUtf8();
+  const bool written = file.write(bytes) == bytes.size();
+  file.close();
+  if (!written) return false;
+  QFile::remove(path);
+  return QFile::rename(path + QStringLiteral(".part"), path);
+}
+
+}  // namespace lorastudio::widgets
