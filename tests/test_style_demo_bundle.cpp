@@ -47,6 +47,29 @@ class TestStyleDemoBundle : public QObject {
     QVERIFY2(tree_bytes(bundle_dir()) < 12 * 1024 * 1024, "the demo bundle should stay a few MB");
   }
 
+  // The atlas holds every style's checkpoints in the generator's latent space, and they cluster by style:
+  // a checkpoint is nearer its own style's centroid than any other's (wrong variant: shuffled styles).
+  void atlas_places_checkpoints_by_style() {
+    const StyleDemo demo = StyleDemo::load(bundle_dir());
+    const auto& atlas = demo.atlas;
+    QVERIFY(atlas.size() > 0);
+    const auto& ae = demo.generator->config.autoencoder;
+    QCOMPARE(atlas.dimension(), ae.latent_channels * ae.latent_length);
+    for (const auto& s : demo.styles)
+      QVERIFY2(std::find(atlas.tasks.begin(), atlas.tasks.end(), s.name) != atlas.tasks.end(), s.name.c_str());
+    const auto accuracy = [&](const torch::Tensor& labels) {
+      const int64_t t = static_cast<int64_t>(atlas.tasks.size());
+      auto centroids = torch::zeros({t, atlas.dimension()}).index_add_(0, labels, atlas.latents);
+      centroids /= torch::bincount(labels, {}, t).clamp_min(1).unsqueeze(1).to(torch::kFloat32);
+      const auto nearest = torch::cdist(atlas.latents, centroids).argmin(1);
+      return (nearest == labels).to(torch::kFloat64).mean().item<double>();
+    };
+    const double own = accuracy(atlas.task_index);
+    QVERIFY2(own > 0.9, qPrintable(QString::number(own)));
+    const double shuffled = accuracy(atlas.task_index.index_select(0, torch::randperm(atlas.size())));
+    QVERIFY2(shuffled < 0.5, qPrintable(QString::number(shuffled)));
+  }
+
   void reproduces_its_check_figures() {
     if (!image_io_has_opencv()) QSKIP("this build has no OpenCV to read the bundle's PNG check images");
     const StyleDemo demo = StyleDemo::load(bundle_dir());

@@ -210,12 +210,15 @@ class TestTsne : public QObject {
     QTest::addColumn<QString>("method");
     QTest::newRow("barnes_hut") << "barnes_hut";
     QTest::newRow("exact") << "exact";
+    QTest::newRow("exact over neighbour affinities") << "exact_neighbours";
   }
   void runsSeparateClusters() {
     QFETCH(QString, method);
     const auto data = own_blobs(400, 32, 10);
     TsneParams params;
-    params.method = *tsne_method_from_string(method.toStdString());
+    params.neighbour_affinities = method.endsWith(QStringLiteral("_neighbours"));
+    params.method = *tsne_method_from_string(method.section(QLatin1Char('_'), 0, 0) == QStringLiteral("exact")
+                                                 ? std::string("exact") : method.toStdString());
     params.iterations = 500;
     const auto result = run_tsne(data.points, params);
     QCOMPARE(result.iterations, 500);

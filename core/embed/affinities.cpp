@@ -173,28 +173,38 @@ SparseAffinities symmetrize(const NeighbourGraph& g, const std::vector<float>& c
       entries[cursor[i]++] = {j, v};
       entries[cursor[j]++] = {i, v};
     }
+  // Per row (in parallel): sort by column and merge duplicates in place.
+  std::vector<int64_t> unique(n, 0);
+  std::vector<double> row_total(n, 0.0);
+  at::parallel_for(0, n, 64, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const auto first = entries.begin() + start[i], last = entries.begin() + start[i + 1];
+      std::sort(first, last, [](const auto& a, const auto& b) { return a.first < b.first; });
+      int64_t out = start[i];
+      for (int64_t e = start[i]; e < start[i + 1]; ++e) {
+        row_total[i] += entries[e].second;
+        if (out > start[i] && entries[out - 1].first == entries[e].first) entries[out - 1].second += entries[e].second;
+        else entries[out++] = entries[e];
+      }
+      unique[i] = out - start[i];
+    }
+  });
   SparseAffinities p;
   p.points = n;
   p.row_start.assign(n + 1, 0);
-  p.column.reserve(entries.size());
-  p.value.reserve(entries.size());
+  for (int64_t i = 0; i < n; ++i) p.row_start[i + 1] = p.row_start[i] + unique[i];
   double total = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    std::sort(entries.begin() + start[i], entries.begin() + start[i + 1],
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (int64_t e = start[i]; e < start[i + 1]; ++e) {
-      if (e > start[i] && entries[e].first == entries[e - 1].first) {
-        p.value.back() += entries[e].second;
-      } else {
-        p.column.push_back(entries[e].first);
-        p.value.push_back(entries[e].second);
-      }
-      total += entries[e].second;
-    }
-    p.row_start[i + 1] = static_cast<int64_t>(p.column.size());
-  }
+  for (double t : row_total) total += t;
   const float scale = static_cast<float>(1.0 / std::max(total, std::numeric_limits<double>::epsilon()));
-  for (auto& v : p.value) v *= scale;
+  p.column.resize(static_cast<size_t>(p.row_start[n]));
+  p.value.resize(static_cast<size_t>(p.row_start[n]));
+  at::parallel_for(0, n, 256, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      for (int64_t e = 0; e < unique[i]; ++e) {
+        p.column[p.row_start[i] + e] = entries[start[i] + e].first;
+        p.value[p.row_start[i] + e] = entries[start[i] + e].second * scale;
+      }
+  });
   return p;
 }
 
@@ -221,11 +231,15 @@ torch::Tensor dense_affinities(const torch::Tensor& points, double perplexity, c
   return p.to(torch::kFloat32);
 }
 
-torch::Tensor to_dense(const SparseAffinities& p) {
-  auto dense = torch::zeros({p.points, p.points}, torch::kFloat32);
-  auto* d = dense.data_ptr<float>();
+torch::Tensor to_dense(const SparseAffinities& p, const torch::Device& device) {
+  auto rows = torch::empty({p.entries()}, torch::kInt64);
+  auto* r = rows.data_ptr<int64_t>();
   for (int64_t i = 0; i < p.points; ++i)
-    for (int64_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e) d[i * p.points + p.column[e]] = p.value[e];
+    for (int64_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e) r[e] = i;
+  const auto columns = torch::from_blob(const_cast<int64_t*>(p.column.data()), {p.entries()}, torch::kInt64);
+  const auto values = torch::from_blob(const_cast<float*>(p.value.data()), {p.entries()}, torch::kFloat32);
+  auto dense = torch::zeros({p.points, p.points}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  dense.index_put_({rows.to(device), columns.to(device)}, values.to(device));
   return dense;
 }
 

@@ -50,7 +50,8 @@ SparseAffinities sparse_affinities(const torch::Tensor& points, double perplexit
 // Dense P [N, N] over all pairs (exact t-SNE), float32 on `device`.
 torch::Tensor dense_affinities(const torch::Tensor& points, double perplexity, const torch::Device& device);
 
-// The dense form of sparse affinities (for tests and the exact method on sparse inputs).
-torch::Tensor to_dense(const SparseAffinities& p);
+// The dense form of sparse affinities [N, N] float32, built on `device` (for tests and the exact method
+// over neighbour affinities).
+torch::Tensor to_dense(const SparseAffinities& p, const torch::Device& device = torch::kCPU);
 
 }  // namespace lorastudio::embed

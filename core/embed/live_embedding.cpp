@@ -14,10 +14,16 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// Points join by updating the nearest-neighbour affinities in place, also for the exact method.
+TsneParams with_neighbour_affinities(TsneParams params) {
+  params.neighbour_affinities = true;
+  return params;
+}
+
 }  // namespace
 
 LiveEmbedding::LiveEmbedding(const LiveEmbeddingParams& params)
-    : params_(params), state_(std::make_unique<TsneState>(params.tsne)) {
+    : params_(params), state_(std::make_unique<TsneState>(with_neighbour_affinities(params.tsne))) {
   if (!(params.max_frames_per_second > 0) || params.batch_iterations < 1 || params.settle_iterations < 0 || params.kl_every < 0)
     throw Error("live embedding: frames per second must be positive, batch iterations at least 1");
   kl_ = std::numeric_limits<double>::quiet_NaN();
@@ -174,7 +180,7 @@ void LiveEmbedding::run(const FrameCallback& on_frame) {
         since_batch_ = 0;
         ++batches_;
       }
-      publish(on_frame, true);
+      publish(on_frame, false);  // shown with the next frame due: joining batches never break the cap
     } else {
       const bool evaluate = params_.kl_every > 0 && (state_->iteration() + 1) % params_.kl_every == 0;
       const double kl = state_->iterate(evaluate);

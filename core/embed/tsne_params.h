@@ -34,6 +34,9 @@ struct TsneParams {
   TsneInit init = TsneInit::Pca;
   uint64_t seed = 0;
   bool cuda = false;                   // the exact method's device
+  // The exact method's P over each point's 3 * perplexity nearest neighbours (as Barnes-Hut's) instead of
+  // all pairs: what the live embedding uses, since new points then update P in place instead of anew.
+  bool neighbour_affinities = false;
 };
 
 // Throws Error naming the setting when a value is out of range.

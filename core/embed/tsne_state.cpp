@@ -64,7 +64,8 @@ PreparedPoints TsneState::prepare_points(const torch::Tensor& added) const {
 }
 
 void TsneState::prepare_affinities(const torch::Tensor& all, PreparedPoints& prepared) const {
-  if (method_ != TsneMethod::BarnesHut) {
+  const bool dense = method_ != TsneMethod::BarnesHut;
+  if (dense && !params_.neighbour_affinities) {
     prepared.dense_p = dense_affinities(all, params_.perplexity, device_);
     return;
   }
@@ -81,6 +82,7 @@ void TsneState::prepare_affinities(const torch::Tensor& all, PreparedPoints& pre
     conditional_rows(prepared.graph, params_.perplexity, prepared.conditional);
   }
   prepared.sparse_p = symmetrize(prepared.graph, prepared.conditional);
+  if (dense) prepared.dense_p = to_dense(prepared.sparse_p, device_);
 }
 
 void TsneState::commit_points(PreparedPoints&& prepared) {

@@ -131,7 +131,9 @@ nlohmann::json StyleRecipe::stage_parameters(RecipeStage stage) const {
               {"seed", seed}};
     case RecipeStage::Bundle:
       return {{"name", name}, {"float16", float16}, {"check_styles", check.styles}, {"check_photos", check.photos},
-              {"check_samples", check.samples}, {"check_size", check.size}};
+              {"check_samples", check.samples}, {"check_size", check.size},
+              // What the stage writes: a bundle made before a part was added is out of date.
+              {"contents", "networks, latent atlas, styles, check"}};
   }
   return {};
 }

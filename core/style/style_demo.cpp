@@ -1,5 +1,7 @@
 #include "core/style/style_demo.h"
 
+#include "core/generator/latent_atlas.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -93,8 +95,8 @@ StyleDemo StyleDemo::load(const std::string& dir) {
   if (!fs::exists(file)) throw FileError(dir, "not a demo bundle: it has no demo.json");
   const nlohmann::json j = parse_json(read_text_file(file), file);
   const JsonReader r(j, file);
-  r.only({"format", "version", "name", "world", "recipe", "created", "stylizer", "generator", "styles", "references",
-          "evaluation", "check"});
+  r.only({"format", "version", "name", "world", "recipe", "created", "stylizer", "generator", "atlas", "styles",
+          "references", "evaluation", "check"});
   if (r.string_at("format") != kStyleDemoFormat) r.fail("format", std::string("expected \"") + kStyleDemoFormat + "\"");
   if (r.int_at("version", 1, 1000) > kStyleDemoVersion)
     r.fail("version", "made by a newer LoRA Studio (this one reads version " + std::to_string(kStyleDemoVersion) + ")");
@@ -106,6 +108,7 @@ StyleDemo StyleDemo::load(const std::string& dir) {
   demo.generator = std::make_shared<ConditionalGenerator>(
       ConditionalGenerator::load(bundle_path(demo.dir, r.string_at("generator"), r, "generator")));
   read_styles(demo, r);
+  if (r.has("atlas")) demo.atlas = load_latent_atlas(bundle_path(demo.dir, r.string_at("atlas"), r, "atlas"));
   const std::string evaluation = bundle_path(demo.dir, r.string_at("evaluation"), r, "evaluation");
   demo.evaluation = parse_json(read_text_file(evaluation), evaluation);
   demo.check = DemoCheck::from_json(r.at("check"), file);

@@ -19,6 +19,7 @@
 #include <torch/types.h>
 
 #include "core/generator/conditional_generator.h"
+#include "core/generator/latent_atlas.h"
 #include "core/imaging/style_catalog.h"
 #include "core/style/stylizer.h"
 
@@ -59,6 +60,7 @@ class StyleDemo {
   std::shared_ptr<ConditionalGenerator> generator;
   std::vector<DemoStyle> styles;
   std::map<std::string, ReferenceStyleParams> references;  // by photo name ("starry_night", "chelsea", …)
+  LatentAtlas atlas;          // the training checkpoints in the generator's latent space (empty in older bundles)
   nlohmann::json evaluation;  // the recipe's evaluation.json
   DemoCheck check;
 

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "core/generator/latent_atlas.h"
 #include "core/imaging/image_io.h"
 #include "core/style/style_demo.h"
 #include "core/style/style_zoo_harvest.h"
@@ -57,6 +58,18 @@ void write_networks(const StyleDemoSources& src, const fs::path& out) {
   }
   save_stylizer(stylizer, (out / "stylizer.safetensors").string(), {{"precision", src.float16 ? "float16" : "float32"}});
   generator.save((out / "generator").string());
+}
+
+// Every checkpoint of both zoos in the bundled generator's latent space (what the studio's trajectory view
+// embeds beside the sampling paths).
+void write_atlas(const StyleDemoSources& src, const fs::path& out) {
+  ConditionalGenerator generator = ConditionalGenerator::load((out / "generator").string());
+  std::vector<AtlasTask> tasks;
+  for (const auto& [dir, held_out] : {std::pair{seen_zoo_dir(src.harvest_dir), false}, {held_out_zoo_dir(src.harvest_dir), true}}) {
+    const Zoo zoo = Zoo::open(dir);
+    for (const auto& name : zoo.tasks()) tasks.push_back({name, zoo.task_params(name).clone(), held_out});
+  }
+  save_latent_atlas(build_latent_atlas(generator, tasks), (out / "atlas.safetensors").string(), src.float16);
 }
 
 // The styles of the two zoos: seen ones point at the generator's copies of their condition images, held-out
@@ -133,6 +146,7 @@ int64_t write_style_demo(const StyleWorld& world, const StyleDemoSources& src, c
   remove_tree(out.string());
   fs::create_directories(out);
   write_networks(src, out);
+  write_atlas(src, out);
   const nlohmann::json styles = style_entries(world, src, out);
   nlohmann::json references = nlohmann::json::object();
   for (const auto& name : standard_style_images()) references[name] = reference_params_to_json(reference_style_params(world.photos().load(name)));
@@ -140,7 +154,7 @@ int64_t write_style_demo(const StyleWorld& world, const StyleDemoSources& src, c
   DemoCheck check = write_check_images(world, check_styles(styles, src.check), src.check, out);
   nlohmann::json demo = {{"format", kStyleDemoFormat}, {"version", kStyleDemoVersion}, {"name", src.name}, {"world", "style"},
                          {"recipe", src.recipe}, {"created", utc_now()}, {"stylizer", "stylizer.safetensors"},
-                         {"generator", "generator"}, {"styles", styles}, {"references", references},
+                         {"generator", "generator"}, {"atlas", "atlas.safetensors"}, {"styles", styles}, {"references", references},
                          {"evaluation", "evaluation.json"}, {"check", check.to_json()}};
   const std::string demo_file = (out / "demo.json").string();
   write_file_atomically(demo_file, demo.dump(1) + "\n");
