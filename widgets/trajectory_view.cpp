@@ -14,7 +14,7 @@
 namespace lorastudio::widgets {
 namespace {
 
-QCPScatterStyle marker(PointKind kind, const QColor& color) {
+QCPScatterStyle vector_marker(PointKind kind, const QColor& color) {
   switch (kind) {
     case PointKind::Checkpoint: return QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 6);
     case PointKind::Soup: return QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(Qt::black, 1.2), color, 11);
@@ -22,6 +22,21 @@ QCPScatterStyle marker(PointKind kind, const QColor& color) {
     case PointKind::SampleStep: return QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(color, 1), Qt::white, 4);
   }
   return {};
+}
+
+// The marker drawn once, antialiased, into a pixmap that every point then blits: thousands of points
+// replot several times faster than with a vector shape per point, and look the same.
+QCPScatterStyle marker(PointKind kind, const QColor& color) {
+  const QCPScatterStyle shape = vector_marker(kind, color);
+  const int side = static_cast<int>(shape.size()) + 4;
+  QPixmap pixmap(side, side);
+  pixmap.fill(Qt::transparent);
+  QCPPainter painter(&pixmap);
+  painter.setRenderHint(QPainter::Antialiasing);
+  shape.applyTo(&painter, QPen());
+  shape.drawShape(&painter, side / 2.0, side / 2.0);
+  painter.end();
+  return QCPScatterStyle(pixmap);
 }
 
 }  // namespace
@@ -32,6 +47,9 @@ TrajectoryView::TrajectoryView(QWidget* parent) : QWidget(parent), plot_(new QCu
   layout->addWidget(plot_);
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot_->setNoAntialiasingOnDrag(true);
+  // Polylines the fast way, labels cached (with pixmap markers a replot of thousands of points stays well
+  // under a frame, so the GUI thread is never held up by the live embedding).
+  plot_->setPlottingHints(QCP::phCacheLabels | QCP::phFastPolylines);
   plot_->plotLayout()->insertRow(0);
   title_ = new QCPTextElement(plot_, QString(), QFont(font().family(), 10, QFont::Bold));
   plot_->plotLayout()->addElement(0, 0, title_);
@@ -90,6 +108,20 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
     }
   }
   add_kind_legend(scene);
+  highlight_marker_ = plot_->addGraph();
+  highlight_marker_->setLineStyle(QCPGraph::lsNone);
+  highlight_marker_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(QColor(20, 20, 20, 150), 1.0), Qt::NoBrush, 9));
+  highlight_marker_->removeFromLegend();
+  if (!highlight_label_) {
+    highlight_label_ = new QCPItemText(plot_);
+    highlight_label_->setFont(QFont(font().family(), 10, QFont::Bold));
+    highlight_label_->setPadding(QMargins(4, 2, 4, 2));
+    highlight_label_->setBrush(QColor(255, 255, 255, 220));
+    highlight_label_->setPen(QPen(QColor(60, 60, 60)));
+    highlight_label_->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+  }
+  highlight_.clear();
+  highlight_label_->setVisible(false);
   selection_marker_ = plot_->addGraph();
   selection_marker_->setLineStyle(QCPGraph::lsNone);
   selection_marker_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.5), Qt::NoBrush, 18));
@@ -115,6 +147,7 @@ void TrajectoryView::set_positions(const ScenePositions& positions) {
   positions_ = positions;
   refresh_layers();
   update_selection_marker();
+  update_highlight();
   if (follow_) {
     plot_->rescaleAxes();
     for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) {
@@ -202,6 +235,32 @@ void TrajectoryView::update_selection_marker() {
   } else {
     selection_marker_->data()->clear();
   }
+}
+
+void TrajectoryView::set_highlight(const QVector<int>& points, const QString& label) {
+  highlight_ = points;
+  highlight_text_ = label;
+  update_highlight();
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TrajectoryView::update_highlight() {
+  if (!highlight_marker_) return;
+  QVector<double> keys, values;
+  double top = 0, mean_x = 0;
+  for (int index : highlight_) {
+    if (!has_position(index)) continue;
+    const QPointF p = position(index);
+    keys << p.x();
+    values << p.y();
+    mean_x += p.x();
+    top = keys.size() == 1 ? p.y() : std::max(top, p.y());
+  }
+  highlight_marker_->setData(keys, values);
+  highlight_label_->setVisible(!keys.isEmpty() && !highlight_text_.isEmpty());
+  if (keys.isEmpty()) return;
+  highlight_label_->setText(highlight_text_);
+  highlight_label_->position->setCoords(mean_x / keys.size(), top);
 }
 
 void TrajectoryView::on_mouse_move(QMouseEvent* event) {

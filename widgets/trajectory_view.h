@@ -12,6 +12,7 @@ class QCPGraph;
 class QCPCurve;
 class QCPAbstractPlottable;
 class QCPTextElement;
+class QCPItemText;
 class QMouseEvent;
 
 namespace lorastudio::widgets {
@@ -34,6 +35,9 @@ class TrajectoryView : public QWidget {
   QString describe_point(int index) const;       // the hover text
   QPointF pixel_of(int index) const;             // where a shown point is drawn
   void fit();                                    // axes around every shown point; follows new frames again
+  // Rings these points (e.g. the checkpoints of the task being generated for) and names them at their centre.
+  void set_highlight(const QVector<int>& points, const QString& label);
+  const QVector<int>& highlighted_points() const { return highlight_; }
 
   bool export_png(const QString& path, int width = 0, int height = 0);
   bool export_svg(const QString& path) const;    // the points and paths, drawn as vector shapes
@@ -52,12 +56,17 @@ class TrajectoryView : public QWidget {
   void on_mouse_press(QMouseEvent* event);
   void refresh_layers();
   void update_selection_marker();
+  void update_highlight();
   bool has_position(int index) const;
   QPointF position(int index) const;
 
   QCustomPlot* plot_;
   QCPTextElement* title_ = nullptr;
   QCPGraph* selection_marker_ = nullptr;
+  QCPGraph* highlight_marker_ = nullptr;
+  QCPItemText* highlight_label_ = nullptr;
+  QVector<int> highlight_;
+  QString highlight_text_;
   TrajectoryScene scene_;
   ScenePositions positions_;
   QVector<Layer> layers_;

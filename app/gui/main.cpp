@@ -1,12 +1,44 @@
-// lora-studio: the LoRA Studio desktop application.
+// lora-studio: the LoRA Studio desktop application. With no arguments, or with --demo [NAME], the studio
+// opens on an embedded demo; with an adapter path, the adapter inspector opens on it.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
 
 #include "app/gui/main_window.h"
+#include "app/gui/studio_window.h"
+#include "widgets/trajectory_view.h"
+#include "core/style/style_demo.h"
 #include "core/util/blas_kernels.h"
 #include "core/util/cpu_threads.h"
+#include "core/util/error.h"
 #include "core/util/version.h"
+
+namespace {
+
+// --screenshot in the studio: load the demo, let the checkpoints settle, generate for the first seen
+// style, let the samples settle among them, then save the window (or one panel) and quit.
+void screenshot_after_generation(lorastudio::gui::StudioWindow& window, const QString& file, const QString& panel) {
+  using lorastudio::gui::StudioWindow;
+  auto* generated = new bool(false);
+  QObject::connect(&window, &StudioWindow::demo_loaded, &window, [&window] { window.select_condition(QStringLiteral("sepia")); });
+  QObject::connect(&window, &StudioWindow::embedding_settled, &window, [&window, file, panel, generated] {
+    if (!*generated) {
+      *generated = true;
+      window.generate();
+      return;
+    }
+    QWidget* target = panel == QStringLiteral("trajectory") ? static_cast<QWidget*>(window.trajectory_view()) : &window;
+    target->grab().save(file);
+    QApplication::quit();
+  });
+  QObject::connect(&window, &StudioWindow::failed, &window, [&window, file](const QString&) {
+    window.grab().save(file);
+    QApplication::exit(1);
+  });
+  QTimer::singleShot(180000, &window, [] { QApplication::exit(2); });  // never hang a script
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   lorastudio::use_best_blas_kernels(argv);  // may re-execute the program (see blas_kernels.h)
@@ -21,17 +53,36 @@ int main(int argc, char** argv) {
   parser.setApplicationDescription(QStringLiteral("LoRA Studio: conditional LoRA parameter generation"));
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addPositionalArgument(QStringLiteral("adapter"), QStringLiteral("an adapter to open (optional)"));
+  parser.addPositionalArgument(QStringLiteral("adapter|demo"),
+                               QStringLiteral("an adapter to inspect, or with --demo the demo's name or folder"));
+  QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("open the studio on a demo (default: style-procedural)"));
   QCommandLineOption quit_after(QStringLiteral("quit-after-ms"),
-                                QStringLiteral("close the window after N milliseconds (for smoke tests)"),
-                                QStringLiteral("N"));
-  parser.addOption(quit_after);
+                                QStringLiteral("close the window after N milliseconds (for smoke tests)"), QStringLiteral("N"));
   QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                QStringLiteral("save a picture of the window to FILE once it has opened (and the "
-                                               "adapter, if given, is shown), then quit"),
+                                QStringLiteral("save a picture of the window to FILE once it is ready (the studio: after a "
+                                               "generation has finished and settled), then quit"),
                                 QStringLiteral("FILE"));
-  parser.addOption(screenshot);
+  QCommandLineOption screenshot_panel(QStringLiteral("screenshot-panel"),
+                                      QStringLiteral("with --screenshot: only this panel (trajectory)"), QStringLiteral("NAME"));
+  parser.addOptions({demo, quit_after, screenshot, screenshot_panel});
   parser.process(app);
+  const QStringList args = parser.positionalArguments();
+  if (parser.isSet(quit_after)) QTimer::singleShot(parser.value(quit_after).toInt(), &app, &QApplication::quit);
+
+  if (parser.isSet(demo) || args.isEmpty()) {
+    lorastudio::gui::StudioWindow window;
+    window.show();
+    if (parser.isSet(screenshot)) screenshot_after_generation(window, parser.value(screenshot), parser.value(screenshot_panel));
+    try {
+      const std::string name = args.isEmpty() ? "style-procedural" : args.front().toStdString();
+      window.open_demo(QString::fromStdString(lorastudio::find_demo_bundle(name, LORASTUDIO_MODELS_DIR)));
+    } catch (const lorastudio::Error& e) {
+      QTimer::singleShot(0, &window, [&window, message = QString::fromUtf8(e.what())] {
+        Q_EMIT window.failed(message);
+      });
+    }
+    return app.exec();
+  }
 
   lorastudio::gui::MainWindow window;
   window.show();
@@ -41,14 +92,9 @@ int main(int argc, char** argv) {
       window.grab().save(file);
       QApplication::quit();
     };
-    if (parser.positionalArguments().isEmpty()) {
-      QTimer::singleShot(500, &app, grab);
-    } else {
-      QObject::connect(&window, &lorastudio::gui::MainWindow::adapter_shown, &app, [grab] { QTimer::singleShot(300, grab); });
-      QObject::connect(&window, &lorastudio::gui::MainWindow::adapter_failed, &app, [grab] { QTimer::singleShot(300, grab); });
-    }
+    QObject::connect(&window, &lorastudio::gui::MainWindow::adapter_shown, &app, [grab] { QTimer::singleShot(300, grab); });
+    QObject::connect(&window, &lorastudio::gui::MainWindow::adapter_failed, &app, [grab] { QTimer::singleShot(300, grab); });
   }
-  if (!parser.positionalArguments().isEmpty()) window.open_adapter(parser.positionalArguments().front());
-  if (parser.isSet(quit_after)) QTimer::singleShot(parser.value(quit_after).toInt(), &app, &QApplication::quit);
+  window.open_adapter(args.front());
   return app.exec();
 }

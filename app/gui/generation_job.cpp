@@ -1,0 +1,46 @@
+#include "app/gui/generation_job.h"
+
+#include <QThread>
+
+#include "core/util/error.h"
+
+namespace lorastudio::gui {
+
+GenerationJob* GenerationJob::start(std::shared_ptr<api::Generator> generator, api::Condition condition,
+                                    api::GenerationParams params, QObject* receiver) {
+  qRegisterMetaType<lorastudio::gui::StepLatents>();
+  auto* job = new GenerationJob;
+  job->moveToThread(receiver->thread());
+  QThread* thread = QThread::create([job, generator, condition, params] { job->run(generator, condition, params); });
+  thread->setObjectName(QStringLiteral("generation"));
+  QObject::connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+  QObject::connect(thread, &QThread::finished, job, &QObject::deleteLater);
+  thread->start();
+  return job;
+}
+
+void GenerationJob::run(const std::shared_ptr<api::Generator>& generator, const api::Condition& condition,
+                        const api::GenerationParams& params) {
+  try {
+    const auto on_progress = [this](const api::Progress& p) {
+      Q_EMIT progressed(p.step, p.total);
+      return !cancelled_.load();
+    };
+    const auto on_preview = [this](const api::Preview& p) {
+      StepLatents s;
+      s.step = p.step;
+      s.total = p.total;
+      s.samples = static_cast<int>(p.x_t.shape.at(0));
+      s.dims = p.x_t.size() / std::max<int64_t>(1, p.x_t.shape.at(0));
+      s.rows = std::make_shared<const std::vector<float>>(p.x_t.values.get(), p.x_t.values.get() + p.x_t.size());
+      Q_EMIT stepped(s);
+      return !cancelled_.load();
+    };
+    const auto result = generator->generate(condition, params, on_progress, on_preview);
+    Q_EMIT finished(result.cancelled, result.seconds);
+  } catch (const std::exception& e) {
+    Q_EMIT failed(QString::fromUtf8(e.what()));
+  }
+}
+
+}  // namespace lorastudio::gui

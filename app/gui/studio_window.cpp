@@ -1,0 +1,279 @@
+#include "app/gui/studio_window.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFormLayout>
+#include <QImage>
+#include <QPixmap>
+#include <QLabel>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QThread>
+#include <QVBoxLayout>
+
+#include <filesystem>
+
+#include "app/gui/embedding_worker.h"
+#include "app/gui/generation_job.h"
+#include "core/lorastudio.h"
+#include "core/style/style_demo.h"
+#include "widgets/trajectory_view.h"
+
+namespace lorastudio::gui {
+
+// What the window needs of a demo bundle, loaded off the GUI thread.
+struct DemoContent {
+  QString name;
+  struct Style {
+    QString name, family, condition;
+    QImage thumbnail;  // decoded and scaled here, off the GUI thread
+    bool held_out = false;
+  };
+  QVector<Style> styles;
+  QStringList atlas_tasks;
+  std::vector<int> atlas_task;     // per atlas row
+  std::vector<float> atlas_rows;   // [N, dims]
+  int64_t dims = 0;
+  std::shared_ptr<api::Generator> generator;
+};
+
+namespace {
+
+std::shared_ptr<const DemoContent> load_demo(const std::string& dir) {
+  const StyleDemo demo = StyleDemo::load(dir);
+  auto content = std::make_shared<DemoContent>();
+  content->name = QString::fromStdString(demo.name);
+  for (const auto& s : demo.styles)
+    content->styles.push_back({QString::fromStdString(s.name), QString::fromStdString(s.family),
+                               QString::fromStdString(s.conditions.front()),
+                               QImage(QString::fromStdString(s.conditions.front()))
+                                   .scaled(40, 40, Qt::KeepAspectRatio, Qt::SmoothTransformation),
+                               s.held_out});
+  for (const auto& t : demo.atlas.tasks) content->atlas_tasks << QString::fromStdString(t);
+  const auto latents = demo.atlas.latents.contiguous();
+  content->dims = demo.atlas.dimension();
+  content->atlas_rows.assign(latents.data_ptr<float>(), latents.data_ptr<float>() + latents.numel());
+  const auto index = demo.atlas.task_index.contiguous();
+  content->atlas_task.assign(index.data_ptr<int64_t>(), index.data_ptr<int64_t>() + index.numel());
+  content->generator = api::Generator::load((std::filesystem::path(dir) / "generator").string());
+  return content;
+}
+
+}  // namespace
+
+StudioWindow::StudioWindow(QWidget* parent) : QMainWindow(parent), view_(new widgets::TrajectoryView(this)) {
+  qRegisterMetaType<lorastudio::gui::EmbeddingFrame>();
+  setWindowTitle(tr("LoRA Studio"));
+  setCentralWidget(view_);
+  build_panel();
+  embedding_status_ = new QLabel(this);
+  statusBar()->addPermanentWidget(embedding_status_);
+  statusBar()->showMessage(tr("Open a demo to begin"));
+  resize(1280, 800);
+}
+
+StudioWindow::~StudioWindow() {
+  if (job_) job_->cancel();
+}
+
+void StudioWindow::build_panel() {
+  auto* panel = new QWidget(this);
+  auto* layout = new QVBoxLayout(panel);
+  layout->addWidget(new QLabel(tr("<b>Condition</b> — a style of the demo"), panel));
+  conditions_ = new QListWidget(panel);
+  conditions_->setIconSize(QSize(40, 40));
+  conditions_->setMinimumWidth(250);
+  layout->addWidget(conditions_, 1);
+  auto* form = new QFormLayout;
+  samples_ = new QSpinBox(panel);
+  samples_->setRange(1, 256);
+  samples_->setValue(6);
+  steps_ = new QSpinBox(panel);
+  steps_->setRange(1, 1000);
+  steps_->setValue(25);
+  seed_ = new QSpinBox(panel);
+  seed_->setRange(0, 1000000);
+  sampler_ = new QComboBox(panel);
+  for (const auto s : api::all_samplers()) sampler_->addItem(QString::fromStdString(api::to_string(s)));
+  sampler_->setCurrentText(QStringLiteral("ddim"));
+  form->addRow(tr("Samples"), samples_);
+  form->addRow(tr("Sampler"), sampler_);
+  form->addRow(tr("Steps"), steps_);
+  form->addRow(tr("Seed"), seed_);
+  layout->addLayout(form);
+  generate_ = new QPushButton(tr("Generate"), panel);
+  generate_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+  generate_->setToolTip(tr("Generate adapters for the selected condition (Ctrl+Enter)"));
+  cancel_ = new QPushButton(tr("Cancel"), panel);
+  cancel_->setShortcut(QKeySequence(Qt::Key_Escape));
+  cancel_->setEnabled(false);
+  generate_->setEnabled(false);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(generate_);
+  buttons->addWidget(cancel_);
+  layout->addLayout(buttons);
+  progress_ = new QProgressBar(panel);
+  progress_->setRange(0, 1);
+  progress_->setValue(0);
+  layout->addWidget(progress_);
+  connect(generate_, &QPushButton::clicked, this, &StudioWindow::generate);
+  connect(cancel_, &QPushButton::clicked, this, &StudioWindow::cancel);
+  auto* dock = new QDockWidget(tr("Generate"), this);
+  dock->setObjectName(QStringLiteral("generate"));
+  dock->setFeatures(QDockWidget::DockWidgetMovable);
+  dock->setWidget(panel);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+}
+
+void StudioWindow::open_demo(const QString& name_or_dir) {
+  statusBar()->showMessage(tr("Loading the demo %1…").arg(name_or_dir));
+  const std::string dir = name_or_dir.toStdString();
+  QThread* thread = QThread::create([this, dir] {
+    try {
+      auto demo = load_demo(dir);
+      QMetaObject::invokeMethod(this, [this, demo] { on_demo_loaded(demo); }, Qt::QueuedConnection);
+    } catch (const std::exception& e) {
+      const QString message = QString::fromUtf8(e.what());
+      QMetaObject::invokeMethod(this, [this, message] { show_error(message); }, Qt::QueuedConnection);
+    }
+  });
+  connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+  thread->start();
+}
+
+void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
+  demo_ = std::move(demo);
+  setWindowTitle(tr("LoRA Studio — %1").arg(demo_->name));
+  conditions_->clear();
+  families_.clear();
+  for (const auto& s : demo_->styles) {
+    if (!families_.contains(s.family)) families_ << s.family;
+    auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(s.thumbnail)), s.held_out ? tr("%1  (held out)").arg(s.name) : s.name);
+    item->setData(Qt::UserRole, s.name);
+    item->setToolTip(tr("%1 · %2%3").arg(s.name, s.family, s.held_out ? tr(" · never trained on") : QString()));
+    conditions_->addItem(item);
+  }
+  conditions_->setCurrentRow(0);
+  scene_ = widgets::TrajectoryScene();
+  scene_.space = tr("t-SNE of the generator's latent space: %1 training checkpoints").arg(demo_->atlas_task.size());
+  for (int f = 0; f < families_.size(); ++f) scene_.groups.push_back({families_[f], widgets::group_color(f)});
+  for (int task : demo_->atlas_task) {
+    widgets::ScenePoint p;
+    const QString name = demo_->atlas_tasks[task];
+    const auto it = std::find_if(demo_->styles.begin(), demo_->styles.end(), [&](const auto& s) { return s.name == name; });
+    p.group = it == demo_->styles.end() ? 0 : families_.indexOf(it->family);
+    p.label = name;
+    scene_.points.push_back(p);
+  }
+  view_->set_scene(scene_);
+  embedding_ = std::make_unique<EmbeddingWorker>(EmbeddingSettings{});
+  connect(embedding_.get(), &EmbeddingWorker::frame_ready, this, &StudioWindow::on_frame);
+  connect(embedding_.get(), &EmbeddingWorker::failed, this, &StudioWindow::show_error);
+  embedding_->add_points(demo_->atlas_rows, demo_->dims);
+  generate_->setEnabled(true);
+  statusBar()->showMessage(tr("%1 styles; embedding the checkpoints…").arg(demo_->styles.size()), 5000);
+  Q_EMIT demo_loaded();
+}
+
+void StudioWindow::on_frame(const EmbeddingFrame& frame) {
+  view_->set_positions(frame.positions);
+  embedding_status_->setText(tr("t-SNE · %1 points · iteration %2%3")
+                                 .arg(frame.points)
+                                 .arg(frame.iteration)
+                                 .arg(frame.settled ? tr(" · settled") : QString()));
+  if (frame.settled && !job_ && !settled_reported_) {
+    settled_reported_ = true;
+    Q_EMIT embedding_settled();
+  }
+}
+
+int StudioWindow::condition_count() const { return conditions_->count(); }
+
+void StudioWindow::select_condition(const QString& style) {
+  for (int i = 0; i < conditions_->count(); ++i)
+    if (conditions_->item(i)->data(Qt::UserRole).toString() == style) conditions_->setCurrentRow(i);
+}
+
+QString StudioWindow::selected_style() const {
+  const auto* item = conditions_->currentItem();
+  return item ? item->data(Qt::UserRole).toString() : QString();
+}
+
+void StudioWindow::generate() {
+  if (!demo_ || job_) return;
+  const QString style = selected_style();
+  const auto it = std::find_if(demo_->styles.begin(), demo_->styles.end(), [&](const auto& s) { return s.name == style; });
+  if (it == demo_->styles.end()) return;
+  api::Condition condition;
+  condition.image_path = it->condition.toStdString();
+  api::GenerationParams params;
+  params.count = samples_->value();
+  params.steps = steps_->value();
+  params.seed = static_cast<uint64_t>(seed_->value());
+  params.sampler = *api::sampler_from_string(sampler_->currentText().toStdString());
+  params.preview_every = 1;
+  // The samples' steps join the scene in the order the embedding receives them: per step, every sample.
+  const int group = families_.indexOf(it->family);
+  for (int step = 1; step <= params.steps; ++step)
+    for (int sample = 0; sample < params.count; ++sample) {
+      widgets::ScenePoint p;
+      p.kind = step == params.steps ? widgets::PointKind::Generated : widgets::PointKind::SampleStep;
+      p.group = group;
+      p.sample = sample + 1000 * run_count_;
+      p.step = step;
+      p.label = tr("%1, sample %2").arg(style).arg(sample);
+      scene_.points.push_back(p);
+    }
+  view_->set_scene(scene_);
+  QVector<int> own;  // the condition's own training checkpoints, ringed and named in the view
+  for (int i = 0; i < static_cast<int>(demo_->atlas_task.size()); ++i)
+    if (demo_->atlas_tasks[demo_->atlas_task[i]] == style) own << i;
+  view_->set_highlight(own, it->held_out ? tr("%1 (held out)").arg(style) : style);
+  embedding_->open_input();
+  settled_reported_ = false;
+  job_ = GenerationJob::start(demo_->generator, condition, params, this);
+  connect(job_, &GenerationJob::progressed, this, [this](int step, int total) {
+    progress_->setRange(0, total);
+    progress_->setValue(step);
+  });
+  connect(job_, &GenerationJob::stepped, this, &StudioWindow::on_step);
+  connect(job_, &GenerationJob::finished, this, [this](bool cancelled, double seconds) {
+    job_ = nullptr;
+    embedding_->close_input();
+    generate_->setEnabled(true);
+    cancel_->setEnabled(false);
+    statusBar()->showMessage(cancelled ? tr("Generation cancelled") : tr("Generated in %1 s").arg(seconds, 0, 'f', 2), 8000);
+    Q_EMIT generation_finished(cancelled);
+  });
+  connect(job_, &GenerationJob::failed, this, [this](const QString& message) {
+    job_ = nullptr;
+    embedding_->close_input();
+    generate_->setEnabled(true);
+    cancel_->setEnabled(false);
+    show_error(message);
+  });
+  ++run_count_;
+  generate_->setEnabled(false);
+  cancel_->setEnabled(true);
+  statusBar()->showMessage(tr("Generating %1 adapters for %2…").arg(params.count).arg(style));
+}
+
+void StudioWindow::on_step(const StepLatents& step) {
+  if (embedding_ && step.rows) embedding_->add_points(*step.rows, step.dims);
+}
+
+void StudioWindow::cancel() {
+  if (job_) job_->cancel();
+}
+
+void StudioWindow::show_error(const QString& message) {
+  statusBar()->showMessage(tr("Error: %1").arg(message));
+  Q_EMIT failed(message);
+}
+
+}  // namespace lorastudio::gui
