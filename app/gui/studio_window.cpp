@@ -1,16 +1,22 @@
 #include "app/gui/studio_window.h"
 
 #include <QAction>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QImage>
 #include <QPixmap>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QThread>
@@ -71,10 +77,68 @@ StudioWindow::StudioWindow(QWidget* parent) : QMainWindow(parent), view_(new wid
   setWindowTitle(tr("LoRA Studio"));
   setCentralWidget(view_);
   build_panel();
+  build_menus();
   embedding_status_ = new QLabel(this);
   statusBar()->addPermanentWidget(embedding_status_);
   statusBar()->showMessage(tr("Open a demo to begin"));
   resize(1280, 800);
+  QSettings settings;  // the window's layout as the user left it
+  restoreGeometry(settings.value(QStringLiteral("studio/geometry")).toByteArray());
+  restoreState(settings.value(QStringLiteral("studio/state")).toByteArray());
+}
+
+void StudioWindow::closeEvent(QCloseEvent* event) {
+  QSettings settings;
+  settings.setValue(QStringLiteral("studio/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("studio/state"), saveState());
+  QMainWindow::closeEvent(event);
+}
+
+void StudioWindow::build_menus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("Open demo…"), this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a demo bundle (a folder with demo.json)"));
+    if (!dir.isEmpty()) open_demo(dir);
+  });
+  open->setShortcut(QKeySequence::Open);
+  QAction* exported = file->addAction(tr("Export view…"), this, &StudioWindow::export_view);
+  exported->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+}
+
+void StudioWindow::export_view() {
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export the trajectory view"), QStringLiteral("trajectories.png"),
+                                                    tr("PNG image (*.png);;SVG drawing (*.svg)"));
+  if (path.isEmpty()) return;
+  const bool svg = path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive);
+  const bool ok = svg ? view_->export_svg(path) : view_->export_png(path, 1600, 1200);
+  if (ok) statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+  else show_error(tr("%1: could not be written").arg(path));
+}
+
+// A style image of the user's own: added to the conditions (it decodes with the global statistics).
+void StudioWindow::pick_image() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Pick a style image"), QString(),
+                                                    tr("Images (*.png *.jpg *.jpeg *.bmp *.ppm)"));
+  if (path.isEmpty() || !demo_) return;
+  const QImage image(path);
+  if (image.isNull()) {
+    show_error(tr("%1: not an image this build can read").arg(path));
+    return;
+  }
+  auto content = std::make_shared<DemoContent>(*demo_);
+  const QString name = QFileInfo(path).completeBaseName();
+  content->styles.push_back({name, tr("your image"), path, image.scaled(40, 40, Qt::KeepAspectRatio, Qt::SmoothTransformation), true});
+  demo_ = content;
+  families_ << tr("your image");
+  scene_.groups.push_back({tr("your image"), QColor(40, 40, 40)});
+  auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(content->styles.back().thumbnail)), tr("%1  (your image)").arg(name));
+  item->setData(Qt::UserRole, name);
+  item->setToolTip(path);
+  conditions_->addItem(item);
+  conditions_->setCurrentItem(item);
 }
 
 StudioWindow::~StudioWindow() {
@@ -113,6 +177,11 @@ void StudioWindow::build_panel() {
   cancel_->setShortcut(QKeySequence(Qt::Key_Escape));
   cancel_->setEnabled(false);
   generate_->setEnabled(false);
+  pick_ = new QPushButton(tr("Pick image…"), panel);
+  pick_->setToolTip(tr("Generate for a style image of your own"));
+  pick_->setEnabled(false);
+  connect(pick_, &QPushButton::clicked, this, &StudioWindow::pick_image);
+  layout->addWidget(pick_);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(generate_);
   buttons->addWidget(cancel_);
@@ -176,6 +245,7 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
   connect(embedding_.get(), &EmbeddingWorker::failed, this, &StudioWindow::show_error);
   embedding_->add_points(demo_->atlas_rows, demo_->dims);
   generate_->setEnabled(true);
+  pick_->setEnabled(true);
   statusBar()->showMessage(tr("%1 styles; embedding the checkpoints…").arg(demo_->styles.size()), 5000);
   Q_EMIT demo_loaded();
 }

@@ -10,6 +10,7 @@
 
 #include "widgets/trajectory_scene.h"
 
+class QCloseEvent;
 class QComboBox;
 class QLabel;
 class QListWidget;
@@ -54,6 +55,10 @@ class StudioWindow : public QMainWindow {
 
  private:
   void build_panel();
+  void build_menus();
+  void pick_image();
+  void export_view();
+  void closeEvent(QCloseEvent* event) override;
   void on_demo_loaded(std::shared_ptr<const DemoContent> demo);
   void on_frame(const EmbeddingFrame& frame);
   void on_step(const StepLatents& step);
@@ -64,7 +69,7 @@ class StudioWindow : public QMainWindow {
   QListWidget* conditions_ = nullptr;
   QSpinBox *samples_ = nullptr, *steps_ = nullptr, *seed_ = nullptr;
   QComboBox* sampler_ = nullptr;
-  QPushButton *generate_ = nullptr, *cancel_ = nullptr;
+  QPushButton *generate_ = nullptr, *cancel_ = nullptr, *pick_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* embedding_status_ = nullptr;
   std::shared_ptr<const DemoContent> demo_;
