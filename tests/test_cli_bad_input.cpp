@@ -146,6 +146,9 @@ class TestCliBadInput : public QObject {
     row("generate: too many steps", "generate" + gen + text + " --steps 5000", 1, "steps must be 1 to 1000");
     row("generate: unknown task", "generate" + gen + text + " --task nosuch", 2, "no task \"nosuch\"");
     row("bench: device typo", "bench lora --device gpu", 2, "unknown device");
+    row("bench embed: too few points", "bench embed --sizes 5 --no-peer", 2, "--sizes");
+    row("bench embed: unknown method", "bench embed --method fast --no-peer", 2, "--method");
+    row("bench embed: missing peer", "bench embed --sizes 100 --python /nonexistent/python3", 1, "scikit-learn peer");
     row("generate: both generator and demo", "generate" + gen + text + " --demo style-procedural", 2, "exactly one of --generator or --demo");
     row("generate: no such demo", "generate --demo nosuchdemo --image " + q(root_ + "/p.ppm") + " -o " + q(root_ + "/d"), 1,
         "nosuchdemo: no demo bundle of that name; looked for demo.json in");

@@ -1,21 +1,10 @@
 // String round trips of the API's enums, and which devices this build and machine can use.
-#include <algorithm>
-#include <cctype>
-
 #include <torch/cuda.h>
 
 #include "core/lorastudio.h"
+#include "core/util/ascii_text.h"
 
 namespace lorastudio::api {
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
 
 std::string to_string(Sampler sampler) {
   switch (sampler) {
@@ -27,7 +16,7 @@ std::string to_string(Sampler sampler) {
 }
 
 std::optional<Sampler> sampler_from_string(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   if (n == "ddpm") return Sampler::Ddpm;
   if (n == "ddim") return Sampler::Ddim;
   if (n == "dpmpp" || n == "dpm++" || n == "dpmsolver++") return Sampler::DpmSolverPP;
@@ -45,7 +34,7 @@ std::string to_string(const Device& device) {
 }
 
 std::optional<Device> device_from_string(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   if (n == "cpu") return Device{DeviceKind::Cpu, 0};
   if (n == "cuda") return Device{DeviceKind::Cuda, 0};
   if (n.rfind("cuda:", 0) != 0) return std::nullopt;
@@ -69,7 +58,7 @@ std::vector<Device> available_devices() {
 std::string to_string(Precision precision) { return precision == Precision::BFloat16 ? "bf16" : "fp32"; }
 
 std::optional<Precision> precision_from_string(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   if (n == "fp32" || n == "float32") return Precision::Float32;
   if (n == "bf16" || n == "bfloat16") return Precision::BFloat16;
   return std::nullopt;
@@ -78,7 +67,7 @@ std::optional<Precision> precision_from_string(std::string_view name) {
 std::string to_string(WhenBusy when_busy) { return when_busy == WhenBusy::Refuse ? "refuse" : "wait"; }
 
 std::optional<WhenBusy> when_busy_from_string(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   if (n == "wait") return WhenBusy::Wait;
   if (n == "refuse") return WhenBusy::Refuse;
   return std::nullopt;

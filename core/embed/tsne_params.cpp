@@ -5,16 +5,11 @@
 #include <cctype>
 #include <cmath>
 
+#include "core/util/ascii_text.h"
 #include "core/util/error.h"
 
 namespace lorastudio::embed {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 void check_range(const char* name, double value, double low, double high) {
   if (!std::isfinite(value) || value < low || value > high)
@@ -34,7 +29,7 @@ std::string to_string(TsneMethod method) {
 }
 
 std::optional<TsneMethod> tsne_method_from_string(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   if (n == "auto") return TsneMethod::Auto;
   if (n == "exact") return TsneMethod::Exact;
   if (n == "barnes_hut" || n == "barnes-hut" || n == "bh") return TsneMethod::BarnesHut;
@@ -44,7 +39,7 @@ std::optional<TsneMethod> tsne_method_from_string(std::string_view name) {
 std::string to_string(TsneInit init) { return init == TsneInit::Pca ? "pca" : "random"; }
 
 std::optional<TsneInit> tsne_init_from_string(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   if (n == "pca") return TsneInit::Pca;
   if (n == "random") return TsneInit::Random;
   return std::nullopt;
