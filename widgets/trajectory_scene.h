@@ -19,7 +19,9 @@ QString kind_name(PointKind kind);  // "checkpoint", "ΔW soup", "sampling step"
 struct ScenePoint {
   PointKind kind = PointKind::Checkpoint;
   int group = 0;        // index into TrajectoryScene::groups (the task)
-  int sample = -1;      // generated sample (SampleStep, Generated)
+  int sample = -1;      // generated sample (SampleStep, Generated), as its generation numbers it
+  int path = -1;        // the sampling path it lies on, unique in the scene (-1: `sample` is unique)
+  int path_id() const { return path >= 0 ? path : sample; }
   int step = -1;        // sampling step, 0 = noise (SampleStep)
   QString label;        // what hovering shows first
   double metric = std::numeric_limits<double>::quiet_NaN();  // a score, when there is one

@@ -67,7 +67,7 @@ QString trajectory_svg(const TrajectoryScene& scene, const std::vector<float>& x
     << "font-size='15' font-weight='bold'>" << scene.space.toHtmlEscaped() << "</text>\n";
   QMap<int, QVector<int>> paths;
   for (int i = 0; i < count; ++i)
-    if (scene.points[i].sample >= 0) paths[scene.points[i].sample].push_back(i);
+    if (scene.points[i].path_id() >= 0) paths[scene.points[i].path_id()].push_back(i);
   for (const auto& path : paths) {
     s << "<polyline fill='none' stroke-opacity='0.6' stroke-width='1.4' stroke='"
       << group_color(scene.points[path.front()].group).name() << "' points='";

@@ -82,7 +82,7 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
   // Sample paths first (drawn under the points), then checkpoints, soups and generated adapters per task.
   QMap<int, QVector<int>> paths;  // sample -> its steps and final point, in step order
   for (int i = 0; i < scene.points.size(); ++i)
-    if (scene.points[i].sample >= 0) paths[scene.points[i].sample].push_back(i);
+    if (scene.points[i].path_id() >= 0) paths[scene.points[i].path_id()].push_back(i);
   for (auto it = paths.begin(); it != paths.end(); ++it) {
     const QColor color = group_color(scene.points[it.value().front()].group);
     auto* curve = new QCPCurve(plot_->xAxis, plot_->yAxis);

@@ -294,7 +294,8 @@ void StudioWindow::generate() {
       widgets::ScenePoint p;
       p.kind = step == params.steps ? widgets::PointKind::Generated : widgets::PointKind::SampleStep;
       p.group = group;
-      p.sample = sample + 1000 * run_count_;
+      p.sample = sample;
+      p.path = paths_so_far_ + sample;
       p.step = step;
       p.label = tr("%1, sample %2").arg(style).arg(sample);
       scene_.points.push_back(p);
@@ -327,7 +328,7 @@ void StudioWindow::generate() {
     cancel_->setEnabled(false);
     show_error(message);
   });
-  ++run_count_;
+  paths_so_far_ += static_cast<int>(params.count);
   generate_->setEnabled(false);
   cancel_->setEnabled(true);
   statusBar()->showMessage(tr("Generating %1 adapters for %2…").arg(params.count).arg(style));

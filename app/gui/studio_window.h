@@ -78,7 +78,7 @@ class StudioWindow : public QMainWindow {
   widgets::TrajectoryScene scene_;
   QStringList families_;
   bool settled_reported_ = false;
-  int run_count_ = 0;  // generations so far (their samples get distinct path ids)
+  int paths_so_far_ = 0;  // sampling paths of earlier generations (each path gets its own id)
 };
 
 }  // namespace lorastudio::gui
