@@ -149,6 +149,9 @@ class TestCliBadInput : public QObject {
     row("bench embed: too few points", "bench embed --sizes 5 --no-peer", 2, "--sizes");
     row("bench embed: unknown method", "bench embed --method fast --no-peer", 2, "--method");
     row("bench embed: missing peer", "bench embed --sizes 100 --python /nonexistent/python3", 1, "scikit-learn peer");
+    row("bench preview: unknown style", "bench preview --style-a nosuchstyle --updates 2", 1, "nosuchstyle");
+    row("bench preview: one update", "bench preview --updates 1", 2, "--updates");
+    row("bench preview: unknown demo", "bench preview --demo /nonexistent/demo", 1, "/nonexistent/demo");
     row("generate: both generator and demo", "generate" + gen + text + " --demo style-procedural", 2, "exactly one of --generator or --demo");
     row("generate: no such demo", "generate --demo nosuchdemo --image " + q(root_ + "/p.ppm") + " -o " + q(root_ + "/d"), 1,
         "nosuchdemo: no demo bundle of that name; looked for demo.json in");

@@ -1,12 +1,22 @@
 // The studio on the embedded style demo: it opens at once and loads in the background, embeds the atlas of
 // training checkpoints live, generates with progress, streams every sampling step into the trajectory view,
+// scores and ranks the candidates, previews a λ drag between two of them, saves a contact sheet, exports one;
 // and the GUI thread never stalls longer than 50 ms meanwhile (a watchdog timer measures it).
 #include <QtTest/QtTest>
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
 
+#include <cmath>
+
+#include <QTemporaryDir>
+
+#include "app/gui/candidate_store.h"
+#include "app/gui/preview_worker.h"
 #include "app/gui/studio_window.h"
+#include "core/formats/adapter_io.h"
+#include "widgets/interpolation_panel.h"
+#include "widgets/results_table.h"
 #include "tests/support/test_main.h"
 #include "tests/support/test_paths.h"
 #include "widgets/trajectory_view.h"
@@ -67,9 +77,86 @@ class TestGuiStudioWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(settled.count() >= 2, 60000);
     QCOMPARE(view->shown_points(), view->scene().points.size());  // every step of every sample embedded
     QCOMPARE(view->scene().points.size(), atlas + 6 * 25);
+    int soups = 0;
+    for (const auto& p : view->scene().points) soups += p.kind == lorastudio::widgets::PointKind::Soup;
+    QVERIFY(soups >= 38);  // one per style
+    QCOMPARE(failed.count(), 0);
+    checkResults(window);
+    checkInterpolation(window);
+    checkExport(window);
     QCOMPARE(failed.count(), 0);
     qInfo("worst GUI-thread stall: %.1f ms", watchdog.worst_ms());
     QVERIFY2(watchdog.worst_ms() < 50, qPrintable(QString::number(watchdog.worst_ms())));
+  }
+
+  // Every candidate gets a row, a score against sepia's true output and a rank; selecting one rings it.
+  void checkResults(StudioWindow& window) {
+    auto* store = window.candidates();
+    QTRY_VERIFY_WITH_TIMEOUT(store->size() == 6 && store->scoring() == 0, 30000);
+    auto* table = window.results_table();
+    QCOMPARE(table->row_count(), 6);
+    QSet<int> ranks;
+    for (const auto& r : store->rows()) {
+      QVERIFY(!std::isnan(r.score));
+      QVERIFY2(r.score > 20, qPrintable(QString::number(r.score)));  // sepia's bundled check figures are ~31 dB
+      QCOMPARE(r.nearest_task, QStringLiteral("sepia"));
+      QVERIFY(r.beats_original >= 0 && r.beats_soup >= 0);
+      ranks << r.rank;
+    }
+    QCOMPARE(ranks, (QSet<int>{1, 2, 3, 4, 5, 6}));
+    const int id = store->rows().front().id;
+    window.select_candidate(id);
+    QCOMPARE(table->selected_id(), id);
+    QVERIFY(window.trajectory_view()->selected_point() >= 0);
+  }
+
+  // A drag of λ: previews follow (coalesced: the last one shown is the last λ asked for), the rate is logged.
+  void checkInterpolation(StudioWindow& window) {
+    auto* panel = window.interpolation_panel();
+    QVERIFY(panel->adapter_a() >= 0 && panel->adapter_b() >= 0 && panel->adapter_a() != panel->adapter_b());
+    const int before = panel->previews_shown();
+    QElapsedTimer drag;
+    drag.start();
+    for (int i = 0; drag.elapsed() < 2000; ++i) {
+      panel->set_lambda(-0.25 + 1.5 * ((i % 60) / 59.0), true);
+      QTest::qWait(16);  // ~60 mouse moves a second
+    }
+    const double seconds = drag.elapsed() / 1000.0;
+    const int shown = panel->previews_shown() - before;
+    qInfo("λ drag: %d previews in %.2f s = %.1f updates/s", shown, seconds, shown / seconds);
+    QVERIFY(shown > 0);
+    panel->set_lambda(0.75);  // the slider rests: a full-size preview of exactly this λ
+    QTRY_VERIFY_WITH_TIMEOUT(panel->caption().startsWith(QStringLiteral("λ = 0.75")), 5000);
+    QVERIFY(panel->caption().contains(QStringLiteral("dB to true sepia")));
+    QTemporaryDir dir;
+    QSignalSpy saved(window.preview_worker(), &lorastudio::gui::PreviewWorker::sheet_saved);
+    const QString sheet = dir.filePath(QStringLiteral("sheet.png"));
+    auto* store = window.candidates();
+    window.preview_worker()->request_sheet(store->adapter(panel->adapter_a()), store->adapter(panel->adapter_b()), 0, 5,
+                                           sheet, QStringLiteral("test"));
+    QVERIFY(saved.wait(20000));
+    const QImage image(sheet);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() > 5 * image.height() / 2);  // five tiles in a row
+  }
+
+  // Export in the background, with the generation's provenance in the file.
+  void checkExport(StudioWindow& window) {
+    QTemporaryDir dir;
+    auto* store = window.candidates();
+    const int id = store->rows().back().id;
+    QSignalSpy exported(store, &lorastudio::gui::CandidateStore::exported);
+    window.export_candidate(id, QStringLiteral("peft"), dir.filePath(QStringLiteral("adapter")));
+    QVERIFY(exported.wait(10000));
+    const auto loaded = lorastudio::load_adapter(dir.filePath(QStringLiteral("adapter")).toStdString());
+    QCOMPARE(QString::fromStdString(loaded.adapter.provenance.at("condition_name")), QStringLiteral("sepia"));
+    QCOMPARE(QString::fromStdString(loaded.adapter.provenance.at("steps")), QStringLiteral("25"));
+    const auto& original = *store->adapter(id);
+    QCOMPARE(loaded.adapter.modules.size(), original.modules.size());
+    for (const auto& m : original.modules) {  // the file holds the same factors (PEFT lists modules by path)
+      const auto* read = loaded.adapter.find(m.path);
+      QVERIFY2(read && torch::equal(read->A, m.A) && torch::equal(read->B, m.B), m.path.c_str());
+    }
   }
 
   void aMissingDemoIsReportedInTheWindow() {

@@ -70,6 +70,36 @@ class TestStyleDemoBundle : public QObject {
     QVERIFY2(shuffled < 0.5, qPrintable(QString::number(shuffled)));
   }
 
+  // Each style's ΔW soup lies among its own checkpoints (wrong variant: the soups shifted by one style), and
+  // its reference scores are the bundle's: today's stylizer alone gives the recorded base score.
+  void soups_and_reference_scores() {
+    const StyleDemo demo = StyleDemo::load(bundle_dir());
+    const auto& atlas = demo.atlas;
+    QVERIFY(atlas.has_soups());
+    QCOMPARE(atlas.soup_kind, std::string("delta_w"));  // the zoo's adapters share their A factors
+    const int64_t t = static_cast<int64_t>(atlas.tasks.size());
+    auto centroids = torch::zeros({t, atlas.dimension()}).index_add_(0, atlas.task_index, atlas.latents);
+    centroids /= torch::bincount(atlas.task_index, {}, t).unsqueeze(1).to(torch::kFloat32);
+    const auto own_rate = [&](const torch::Tensor& soups) {
+      return (torch::cdist(soups, centroids).argmin(1) == torch::arange(t)).to(torch::kFloat64).mean().item<double>();
+    };
+    const double own = own_rate(atlas.soups), shifted = own_rate(torch::roll(atlas.soups, 1, 0));
+    QVERIFY2(own > 0.9, qPrintable(QString::number(own)));
+    QVERIFY2(shifted < 0.2, qPrintable(QString::number(shifted)));
+    for (const auto& s : demo.styles) {
+      QVERIFY2(s.scores, s.name.c_str());
+      QVERIFY2(s.scores->original_best >= s.scores->original_median, s.name.c_str());
+    }
+    if (!style_ops::available()) QSKIP("without OpenCV there are no true styles to score against");
+    Stylizer stylizer = demo.stylizer;
+    std::vector<torch::Tensor> photos;
+    for (const auto& p : demo.check.photos) photos.push_back(load_rgb_image(demo.check_photo_path(p)));
+    for (const auto& s : demo.styles) {
+      const double base = check_photo_scores(stylizer, {nullptr}, photos, demo.true_style(s.name)).front();
+      QVERIFY2(std::abs(base - s.scores->base) < kToleranceDb, s.name.c_str());
+    }
+  }
+
   void reproduces_its_check_figures() {
     if (!image_io_has_opencv()) QSKIP("this build has no OpenCV to read the bundle's PNG check images");
     const StyleDemo demo = StyleDemo::load(bundle_dir());

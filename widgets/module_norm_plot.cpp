@@ -16,19 +16,26 @@ ModuleNormPlot::ModuleNormPlot(QWidget* parent) : QWidget(parent), plot_(new QCu
 }
 
 void ModuleNormPlot::set_modules(const QVector<ModuleRow>& rows) {
+  QVector<double> norms;
+  for (const auto& r : rows) norms << r.delta_norm;
+  set_bars(norms, tr("‖ΔW‖_F"));
+}
+
+void ModuleNormPlot::set_bars(const QVector<double>& values, const QString& y_label, double y_min, double y_max) {
   plot_->clearPlottables();
   auto* bars = new QCPBars(plot_->xAxis, plot_->yAxis);
-  QVector<double> x, y;
-  double top = 0;
-  for (int i = 0; i < rows.size(); ++i) {
+  QVector<double> x;
+  double top = y_min;
+  for (int i = 0; i < values.size(); ++i) {
     x << i;
-    y << rows[i].delta_norm;
-    top = std::max(top, rows[i].delta_norm);
+    top = std::max(top, values[i]);
   }
-  bars->setData(x, y, true);
+  if (y_max > y_min) top = y_max;
+  bars->setData(x, values, true);
   bars->setWidth(0.8);
-  plot_->xAxis->setRange(-1, std::max(1, int(rows.size())));
-  plot_->yAxis->setRange(0, top > 0 ? top * 1.1 : 1.0);
+  plot_->yAxis->setLabel(y_label);
+  plot_->xAxis->setRange(-1, std::max(1, int(values.size())));
+  plot_->yAxis->setRange(y_min, top > y_min ? top * (y_max > y_min ? 1.0 : 1.1) : y_min + 1.0);
   plot_->replot();
 }
 

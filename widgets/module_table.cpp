@@ -32,8 +32,10 @@ ModuleTable::ModuleTable(QWidget* parent) : QTableWidget(parent) {
   setHorizontalHeaderLabels({tr("Module"), tr("Rank"), tr("Alpha"), tr("Shape"), tr("‖ΔW‖"), tr("σ₁"),
                              tr("Eff. rank")});
   horizontalHeaderItem(kShape)->setToolTip(tr("out × in, and the kernel of convolution LoRA modules (out × in × k×k)"));
+  horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   horizontalHeader()->setSectionResizeMode(kName, QHeaderView::Stretch);
   verticalHeader()->setVisible(false);
+  verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
   setSelectionBehavior(QAbstractItemView::SelectRows);
   setSelectionMode(QAbstractItemView::SingleSelection);
   setEditTriggers(QAbstractItemView::NoEditTriggers);

@@ -15,6 +15,7 @@ void write_json_option(const ArgParser& p, const nlohmann::json& results);
 // Progress lines on stderr unless --quiet.
 std::function<void(const std::string&)> progress_option(const ArgParser& p);
 
-int run_embed_bench_command(int argc, char** argv);  // cmd_bench_embed.cpp
+int run_embed_bench_command(int argc, char** argv);    // cmd_bench_embed.cpp
+int run_preview_bench_command(int argc, char** argv);  // cmd_bench_preview.cpp
 
 }  // namespace lorastudio::cli

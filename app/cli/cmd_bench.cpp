@@ -166,6 +166,7 @@ const Benchmark kBenchmarks[] = {
     {"generate", "time to generate N adapters at Cond P-Diff's PixArt scale", run_generate_bench_command},
     {"train", "steps per second of both stages of generator training", run_train_bench_command},
     {"embed", "t-SNE against scikit-learn (time, KL) and the live embedding's frame rate", run_embed_bench_command},
+    {"preview", "the interpolation panel's λ preview updates per second (style demo)", run_preview_bench_command},
 };
 
 std::string available_names() {

@@ -5,7 +5,7 @@
 #include <torch/torch.h>
 
 #include "core/formats/adapter_io.h"
-#include "core/math/lora_stats.h"
+#include "app/gui/module_rows.h"
 
 namespace lorastudio::gui {
 
@@ -28,24 +28,10 @@ void AdapterLoadJob::run() {
   try {
     torch::NoGradGuard no_grad;  // thread-local: set in the worker
     LoadedAdapter loaded = load_adapter(path_.toStdString());
-    const auto stats = adapter_stats(loaded.adapter, 4);
     AdapterSummary s;
     s.path = path_;
     s.format = QString::fromUtf8(format_name(loaded.format));
-    for (size_t i = 0; i < loaded.adapter.modules.size(); ++i) {
-      const auto& m = loaded.adapter.modules[i];
-      widgets::ModuleRow row;
-      row.name = QString::fromStdString(module_key(m));
-      row.rank = static_cast<int>(m.rank());
-      row.alpha = m.alpha;
-      row.in_features = static_cast<int>(m.in_channels());
-      for (int64_t k : m.kernel_size) row.kernel += (row.kernel.isEmpty() ? QString() : QStringLiteral("×")) + QString::number(k);
-      row.out_features = static_cast<int>(m.out_features());
-      row.delta_norm = stats[i].frobenius;
-      for (double v : stats[i].singular_values) row.singular_values << v;
-      row.effective_rank = stats[i].effective_rank;
-      s.modules << row;
-    }
+    s.modules = module_rows(loaded.adapter);
     s.description = QStringLiteral("%1 — %2, %3 modules, %4 parameters")
                         .arg(path_, s.format)
                         .arg(loaded.adapter.modules.size())

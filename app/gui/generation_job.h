@@ -19,6 +19,15 @@ struct StepLatents {
   std::shared_ptr<const std::vector<float>> rows;  // [samples, dims]: x_t after this step, flattened
 };
 
+// A finished generation: its adapters and where sampling left each of them (the last step's latents).
+struct GenerationOutcome {
+  bool cancelled = false;
+  double seconds = 0;
+  std::shared_ptr<const std::vector<LoraAdapter>> adapters;  // empty when cancelled
+  int64_t dims = 0;
+  std::shared_ptr<const std::vector<float>> final_latents;  // [samples, dims]
+};
+
 class GenerationJob : public QObject {
   Q_OBJECT
  public:
@@ -30,7 +39,7 @@ class GenerationJob : public QObject {
  Q_SIGNALS:
   void progressed(int step, int total);
   void stepped(const lorastudio::gui::StepLatents& latents);
-  void finished(bool cancelled, double seconds);
+  void finished(const lorastudio::gui::GenerationOutcome& outcome);
   void failed(const QString& message);
 
  private:
@@ -43,3 +52,4 @@ class GenerationJob : public QObject {
 }  // namespace lorastudio::gui
 
 Q_DECLARE_METATYPE(lorastudio::gui::StepLatents)
+Q_DECLARE_METATYPE(lorastudio::gui::GenerationOutcome)

@@ -1,10 +1,13 @@
 // lora-studio: the LoRA Studio desktop application. With no arguments, or with --demo [NAME], the studio
 // opens on an embedded demo; with an adapter path, the adapter inspector opens on it.
+#include <cstdio>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
 
 #include "app/gui/main_window.h"
+#include "app/gui/studio_screenshot.h"
 #include "app/gui/studio_window.h"
 #include "widgets/trajectory_view.h"
 #include "core/style/style_demo.h"
@@ -12,33 +15,6 @@
 #include "core/util/cpu_threads.h"
 #include "core/util/error.h"
 #include "core/util/version.h"
-
-namespace {
-
-// --screenshot in the studio: load the demo, let the checkpoints settle, generate for the first seen
-// style, let the samples settle among them, then save the window (or one panel) and quit.
-void screenshot_after_generation(lorastudio::gui::StudioWindow& window, const QString& file, const QString& panel) {
-  using lorastudio::gui::StudioWindow;
-  auto* generated = new bool(false);
-  QObject::connect(&window, &StudioWindow::demo_loaded, &window, [&window] { window.select_condition(QStringLiteral("sepia")); });
-  QObject::connect(&window, &StudioWindow::embedding_settled, &window, [&window, file, panel, generated] {
-    if (!*generated) {
-      *generated = true;
-      window.generate();
-      return;
-    }
-    QWidget* target = panel == QStringLiteral("trajectory") ? static_cast<QWidget*>(window.trajectory_view()) : &window;
-    target->grab().save(file);
-    QApplication::quit();
-  });
-  QObject::connect(&window, &StudioWindow::failed, &window, [&window, file](const QString&) {
-    window.grab().save(file);
-    QApplication::exit(1);
-  });
-  QTimer::singleShot(180000, &window, [] { QApplication::exit(2); });  // never hang a script
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   lorastudio::use_best_blas_kernels(argv);  // may re-execute the program (see blas_kernels.h)
@@ -63,16 +39,24 @@ int main(int argc, char** argv) {
                                                "generation has finished and settled), then quit"),
                                 QStringLiteral("FILE"));
   QCommandLineOption screenshot_panel(QStringLiteral("screenshot-panel"),
-                                      QStringLiteral("with --screenshot: only this panel (trajectory)"), QStringLiteral("NAME"));
+                                      QStringLiteral("with --screenshot: only this panel (trajectory, results, interpolate, inspector)"), QStringLiteral("NAME"));
   parser.addOptions({demo, quit_after, screenshot, screenshot_panel});
   parser.process(app);
   const QStringList args = parser.positionalArguments();
   if (parser.isSet(quit_after)) QTimer::singleShot(parser.value(quit_after).toInt(), &app, &QApplication::quit);
 
   if (parser.isSet(demo) || args.isEmpty()) {
-    lorastudio::gui::StudioWindow window;
+    lorastudio::gui::StudioWindow window(nullptr, !parser.isSet(screenshot));
     window.show();
-    if (parser.isSet(screenshot)) screenshot_after_generation(window, parser.value(screenshot), parser.value(screenshot_panel));
+    if (parser.isSet(screenshot)) {
+      const QString panel = parser.value(screenshot_panel);
+      if (!panel.isEmpty() && !lorastudio::gui::screenshot_panels().contains(panel)) {
+        std::fprintf(stderr, "lora-studio: --screenshot-panel: \"%s\" is not one of %s\n", qPrintable(panel),
+                     qPrintable(lorastudio::gui::screenshot_panels().join(QStringLiteral(", "))));
+        return 2;
+      }
+      lorastudio::gui::run_screenshot_script(window, parser.value(screenshot), panel);
+    }
     try {
       const std::string name = args.isEmpty() ? "style-procedural" : args.front().toStdString();
       window.open_demo(QString::fromStdString(lorastudio::find_demo_bundle(name, LORASTUDIO_MODELS_DIR)));

@@ -24,64 +24,29 @@
 
 #include <filesystem>
 
+#include "app/gui/candidate_store.h"
+#include "app/gui/demo_content.h"
 #include "app/gui/embedding_worker.h"
+#include "app/gui/preview_worker.h"
+#include "app/gui/worker_thread.h"
 #include "app/gui/generation_job.h"
 #include "core/lorastudio.h"
-#include "core/style/style_demo.h"
 #include "widgets/trajectory_view.h"
 
 namespace lorastudio::gui {
 
-// What the window needs of a demo bundle, loaded off the GUI thread.
-struct DemoContent {
-  QString name;
-  struct Style {
-    QString name, family, condition;
-    QImage thumbnail;  // decoded and scaled here, off the GUI thread
-    bool held_out = false;
-  };
-  QVector<Style> styles;
-  QStringList atlas_tasks;
-  std::vector<int> atlas_task;     // per atlas row
-  std::vector<float> atlas_rows;   // [N, dims]
-  int64_t dims = 0;
-  std::shared_ptr<api::Generator> generator;
-};
-
-namespace {
-
-std::shared_ptr<const DemoContent> load_demo(const std::string& dir) {
-  const StyleDemo demo = StyleDemo::load(dir);
-  auto content = std::make_shared<DemoContent>();
-  content->name = QString::fromStdString(demo.name);
-  for (const auto& s : demo.styles)
-    content->styles.push_back({QString::fromStdString(s.name), QString::fromStdString(s.family),
-                               QString::fromStdString(s.conditions.front()),
-                               QImage(QString::fromStdString(s.conditions.front()))
-                                   .scaled(40, 40, Qt::KeepAspectRatio, Qt::SmoothTransformation),
-                               s.held_out});
-  for (const auto& t : demo.atlas.tasks) content->atlas_tasks << QString::fromStdString(t);
-  const auto latents = demo.atlas.latents.contiguous();
-  content->dims = demo.atlas.dimension();
-  content->atlas_rows.assign(latents.data_ptr<float>(), latents.data_ptr<float>() + latents.numel());
-  const auto index = demo.atlas.task_index.contiguous();
-  content->atlas_task.assign(index.data_ptr<int64_t>(), index.data_ptr<int64_t>() + index.numel());
-  content->generator = api::Generator::load((std::filesystem::path(dir) / "generator").string());
-  return content;
-}
-
-}  // namespace
-
-StudioWindow::StudioWindow(QWidget* parent) : QMainWindow(parent), view_(new widgets::TrajectoryView(this)) {
+StudioWindow::StudioWindow(QWidget* parent, bool restore_layout) : QMainWindow(parent), view_(new widgets::TrajectoryView(this)) {
   qRegisterMetaType<lorastudio::gui::EmbeddingFrame>();
   setWindowTitle(tr("LoRA Studio"));
   setCentralWidget(view_);
   build_panel();
+  build_analysis_docks();
   build_menus();
   embedding_status_ = new QLabel(this);
   statusBar()->addPermanentWidget(embedding_status_);
   statusBar()->showMessage(tr("Open a demo to begin"));
-  resize(1280, 800);
+  resize(1440, 900);
+  if (!restore_layout) return;
   QSettings settings;  // the window's layout as the user left it
   restoreGeometry(settings.value(QStringLiteral("studio/geometry")).toByteArray());
   restoreState(settings.value(QStringLiteral("studio/state")).toByteArray());
@@ -202,17 +167,13 @@ void StudioWindow::build_panel() {
 void StudioWindow::open_demo(const QString& name_or_dir) {
   statusBar()->showMessage(tr("Loading the demo %1…").arg(name_or_dir));
   const std::string dir = name_or_dir.toStdString();
-  QThread* thread = QThread::create([this, dir] {
-    try {
-      auto demo = load_demo(dir);
-      QMetaObject::invokeMethod(this, [this, demo] { on_demo_loaded(demo); }, Qt::QueuedConnection);
-    } catch (const std::exception& e) {
-      const QString message = QString::fromUtf8(e.what());
-      QMetaObject::invokeMethod(this, [this, message] { show_error(message); }, Qt::QueuedConnection);
-    }
-  });
-  connect(thread, &QThread::finished, thread, &QObject::deleteLater);
-  thread->start();
+  run_in_worker(
+      this,
+      [this, dir]() -> Continuation {
+        auto demo = load_demo_content(dir);
+        return [this, demo] { on_demo_loaded(demo); };
+      },
+      [this](const QString& message) { show_error(message); }, QStringLiteral("demo loader"));
 }
 
 void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
@@ -229,7 +190,11 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
   }
   conditions_->setCurrentRow(0);
   scene_ = widgets::TrajectoryScene();
-  scene_.space = tr("t-SNE of the generator's latent space: %1 training checkpoints").arg(demo_->atlas_task.size());
+  scene_.space = demo_->soup_rows.empty()
+                     ? tr("t-SNE of the generator's latent space: %1 training checkpoints").arg(demo_->atlas_task.size())
+                     : tr("t-SNE of the generator's latent space: %1 training checkpoints, %2 soups")
+                           .arg(demo_->atlas_task.size())
+                           .arg(demo_->atlas_tasks.size());
   for (int f = 0; f < families_.size(); ++f) scene_.groups.push_back({families_[f], widgets::group_color(f)});
   for (int task : demo_->atlas_task) {
     widgets::ScenePoint p;
@@ -239,11 +204,22 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
     p.label = name;
     scene_.points.push_back(p);
   }
+  for (int t = 0; t < demo_->atlas_tasks.size() && !demo_->soup_rows.empty(); ++t) {  // one soup per task
+    widgets::ScenePoint p;
+    p.kind = widgets::PointKind::Soup;
+    const auto* style = demo_->style(demo_->atlas_tasks[t]);
+    p.group = style ? families_.indexOf(style->family) : 0;
+    p.label = tr("%1 (%2 of its checkpoints)").arg(demo_->atlas_tasks[t], demo_->soup_kind);
+    scene_.points.push_back(p);
+  }
   view_->set_scene(scene_);
   embedding_ = std::make_unique<EmbeddingWorker>(EmbeddingSettings{});
   connect(embedding_.get(), &EmbeddingWorker::frame_ready, this, &StudioWindow::on_frame);
   connect(embedding_.get(), &EmbeddingWorker::failed, this, &StudioWindow::show_error);
-  embedding_->add_points(demo_->atlas_rows, demo_->dims);
+  std::vector<float> rows = demo_->atlas_rows;
+  rows.insert(rows.end(), demo_->soup_rows.begin(), demo_->soup_rows.end());
+  embedding_->add_points(rows, demo_->dims);
+  start_candidates(*demo_);
   generate_->setEnabled(true);
   pick_->setEnabled(true);
   statusBar()->showMessage(tr("%1 styles; embedding the checkpoints…").arg(demo_->styles.size()), 5000);
@@ -289,8 +265,10 @@ void StudioWindow::generate() {
   params.preview_every = 1;
   // The samples' steps join the scene in the order the embedding receives them: per step, every sample.
   const int group = families_.indexOf(it->family);
+  QVector<int> final_points;
   for (int step = 1; step <= params.steps; ++step)
     for (int sample = 0; sample < params.count; ++sample) {
+      if (step == params.steps) final_points << scene_.points.size();
       widgets::ScenePoint p;
       p.kind = step == params.steps ? widgets::PointKind::Generated : widgets::PointKind::SampleStep;
       p.group = group;
@@ -313,25 +291,31 @@ void StudioWindow::generate() {
     progress_->setValue(step);
   });
   connect(job_, &GenerationJob::stepped, this, &StudioWindow::on_step);
-  connect(job_, &GenerationJob::finished, this, [this](bool cancelled, double seconds) {
-    job_ = nullptr;
-    embedding_->close_input();
-    generate_->setEnabled(true);
-    cancel_->setEnabled(false);
-    statusBar()->showMessage(cancelled ? tr("Generation cancelled") : tr("Generated in %1 s").arg(seconds, 0, 'f', 2), 8000);
-    Q_EMIT generation_finished(cancelled);
+  GenerationRecord record{style, it->condition, demo_->name, static_cast<int>(params.count), params.steps,
+                          sampler_->currentText(), params.seed};
+  connect(job_, &GenerationJob::finished, this, [this, record, final_points](const GenerationOutcome& outcome) {
+    finish_generation();
+    statusBar()->showMessage(outcome.cancelled ? tr("Generation cancelled")
+                                               : tr("Generated in %1 s; scoring the candidates…").arg(outcome.seconds, 0, 'f', 2),
+                             8000);
+    on_generated(record, outcome, final_points);
+    Q_EMIT generation_finished(outcome.cancelled);
   });
   connect(job_, &GenerationJob::failed, this, [this](const QString& message) {
-    job_ = nullptr;
-    embedding_->close_input();
-    generate_->setEnabled(true);
-    cancel_->setEnabled(false);
+    finish_generation();
     show_error(message);
   });
   paths_so_far_ += static_cast<int>(params.count);
   generate_->setEnabled(false);
   cancel_->setEnabled(true);
   statusBar()->showMessage(tr("Generating %1 adapters for %2…").arg(params.count).arg(style));
+}
+
+void StudioWindow::finish_generation() {
+  job_ = nullptr;
+  embedding_->close_input();
+  generate_->setEnabled(true);
+  cancel_->setEnabled(false);
 }
 
 void StudioWindow::on_step(const StepLatents& step) {

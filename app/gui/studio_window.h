@@ -8,6 +8,9 @@
 #include <QStringList>
 #include <QVector>
 
+#include <QMap>
+
+#include "app/gui/generation_job.h"
 #include "widgets/trajectory_scene.h"
 
 class QCloseEvent;
@@ -22,21 +25,29 @@ namespace lorastudio::api {
 class Generator;
 }
 namespace lorastudio::widgets {
+class InterpolationPanel;
+class ModuleNormPlot;
+class ModuleTable;
+class ResultsTable;
 class TrajectoryView;
 }
 
 namespace lorastudio::gui {
 
+class CandidateStore;
 class EmbeddingWorker;
 class GenerationJob;
+class PreviewWorker;
 struct EmbeddingFrame;
+struct GenerationRecord;
 struct StepLatents;
 struct DemoContent;
 
 class StudioWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit StudioWindow(QWidget* parent = nullptr);
+  // restore_layout: the window's geometry and docks as the user last left them (off for scripted screenshots).
+  explicit StudioWindow(QWidget* parent = nullptr, bool restore_layout = true);
   ~StudioWindow() override;
 
   void open_demo(const QString& name_or_dir);  // loads in the background; demo_loaded() or failed()
@@ -44,6 +55,12 @@ class StudioWindow : public QMainWindow {
   void cancel();
   bool busy() const { return job_ != nullptr; }
   widgets::TrajectoryView* trajectory_view() const { return view_; }
+  widgets::ResultsTable* results_table() const { return results_; }
+  widgets::InterpolationPanel* interpolation_panel() const { return interpolation_; }
+  CandidateStore* candidates() const { return store_; }
+  PreviewWorker* preview_worker() const { return previews_.get(); }
+  void select_candidate(int id);               // in the table, the view, the inspector
+  void export_candidate(int id, const QString& format, const QString& path);  // in the background
   int condition_count() const;
   void select_condition(const QString& style);
 
@@ -51,11 +68,21 @@ class StudioWindow : public QMainWindow {
   void demo_loaded();
   void generation_finished(bool cancelled);
   void embedding_settled();
+  void candidates_scored();
   void failed(const QString& message);
 
  private:
   void build_panel();
   void build_menus();
+  // studio_analysis.cpp: the results, interpolation and inspector docks
+  void build_analysis_docks();
+  void start_candidates(const DemoContent& demo);
+  void on_generated(const GenerationRecord& record, const GenerationOutcome& outcome, QVector<int> final_points);
+  void on_scored();
+  void request_preview(int a, int b, double lambda, int subject, bool draft);
+  void save_contact_sheet(int a, int b, int subject, int steps);
+  void export_selected();
+  void finish_generation();
   void pick_image();
   void export_view();
   void closeEvent(QCloseEvent* event) override;
@@ -66,6 +93,14 @@ class StudioWindow : public QMainWindow {
   QString selected_style() const;
 
   widgets::TrajectoryView* view_ = nullptr;
+  widgets::ResultsTable* results_ = nullptr;
+  widgets::InterpolationPanel* interpolation_ = nullptr;
+  widgets::ModuleNormPlot *inspector_norms_ = nullptr, *inspector_cosines_ = nullptr;
+  widgets::ModuleTable* inspector_table_ = nullptr;
+  QLabel *inspector_title_ = nullptr, *cosine_title_ = nullptr;
+  CandidateStore* store_ = nullptr;
+  std::unique_ptr<PreviewWorker> previews_;
+  QMap<int, int> final_point_;  // candidate id → its final point in the scene
   QListWidget* conditions_ = nullptr;
   QSpinBox *samples_ = nullptr, *steps_ = nullptr, *seed_ = nullptr;
   QComboBox* sampler_ = nullptr;

@@ -12,15 +12,22 @@
 namespace lorastudio {
 
 class ConditionalGenerator;
+class ZooLayout;
 
 struct LatentAtlas {
   std::vector<std::string> tasks;  // names, in index order
   std::vector<bool> held_out;      // per task: not trained on
   torch::Tensor latents;           // [N, C * L] float32
   torch::Tensor task_index;        // [N] int64
+  // Per task, its checkpoints' soup encoded the same way ([T, C * L]; undefined in older atlases): the mean of
+  // the flat parameters, which is the exact ΔW soup when every checkpoint of the task shares its A factors
+  // (soup_kind "delta_w") and only a parameter average otherwise ("parameter_mean").
+  torch::Tensor soups;
+  std::string soup_kind;
 
   int64_t size() const { return latents.defined() ? latents.size(0) : 0; }
   int64_t dimension() const { return latents.defined() ? latents.size(1) : 0; }
+  bool has_soups() const { return soups.defined() && soups.size(0) == static_cast<int64_t>(tasks.size()); }
 };
 
 struct AtlasTask {
@@ -29,7 +36,11 @@ struct AtlasTask {
   bool held_out = false;
 };
 
-// Encodes every task's checkpoints (with the statistics generation decodes that task with: its own, or
+// Whether every row of `checkpoints` [N, D] has the same A factors in `layout`: then the mean row is the
+// exact ΔW soup (ΔW = B·A is linear in B).
+bool shares_a_factors(const ZooLayout& layout, const torch::Tensor& checkpoints);
+
+// Encodes every task's checkpoints and their soup (with the statistics generation decodes that task with: its own, or
 // the global ones for an unseen task). Throws Error when neither exists or D differs from the layout's.
 LatentAtlas build_latent_atlas(ConditionalGenerator& generator, const std::vector<AtlasTask>& tasks);
 

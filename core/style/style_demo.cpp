@@ -34,7 +34,7 @@ std::string bundle_path(const std::string& dir, const std::string& rel, const Js
 DemoStyle read_style(const std::string& dir, const nlohmann::json& j, const JsonReader& parent, size_t index) {
   const std::string label = parent.label();
   const JsonReader r(j, label, "styles[" + std::to_string(index) + "]");
-  r.only({"name", "family", "description", "held_out", "conditions"});
+  r.only({"name", "family", "description", "held_out", "conditions", "scores"});
   DemoStyle s;
   s.name = r.string_at("name");
   s.family = r.string_at("family");
@@ -44,6 +44,12 @@ DemoStyle read_style(const std::string& dir, const nlohmann::json& j, const Json
   const std::vector<std::string> files = r.strings_at("conditions");
   if (files.empty()) r.fail("conditions", "a style needs at least one condition image");
   for (const auto& f : files) s.conditions.push_back(bundle_path(dir, f, r, "conditions"));
+  if (r.has("scores")) {
+    const JsonReader c(r.at("scores"), label, "styles[" + std::to_string(index) + "].scores");
+    c.only({"base", "original_best", "original_median", "soup"});
+    s.scores = DemoStyleScores{c.double_at("base", 0, 200), c.double_at("original_best", 0, 200),
+                               c.double_at("original_median", 0, 200), c.double_at("soup", 0, 200)};
+  }
   return s;
 }
 
@@ -58,6 +64,21 @@ void read_styles(StyleDemo& demo, const JsonReader& r) {
 }
 
 }  // namespace
+
+nlohmann::json DemoStyleScores::to_json() const {
+  return {{"base", base}, {"original_best", original_best}, {"original_median", original_median}, {"soup", soup}};
+}
+
+std::vector<double> check_photo_scores(Stylizer& stylizer, const std::vector<const LoraAdapter*>& adapters,
+                                       const std::vector<torch::Tensor>& photos, const Style& truth) {
+  std::vector<double> scores(adapters.size(), 0.0);
+  for (const auto& photo : photos) {
+    const torch::Tensor target = truth.apply(photo);
+    for (size_t i = 0; i < adapters.size(); ++i)
+      scores[i] += psnr(stylize(stylizer, photo, adapters[i]), target) / static_cast<double>(photos.size());
+  }
+  return scores;
+}
 
 nlohmann::json DemoCheck::to_json() const {
   nlohmann::json figs = nlohmann::json::array();

@@ -28,10 +28,21 @@ namespace lorastudio {
 inline constexpr const char* kStyleDemoFormat = "lora-studio-style-demo";
 inline constexpr int kStyleDemoVersion = 1;
 
+// What the style's own adapters score on the bundle's check photos (mean PSNR against the style's true
+// output, dB): what a generated candidate is measured against in the studio's results table.
+struct DemoStyleScores {
+  double base = 0;             // the stylizer alone
+  double original_best = 0;    // the best of the style's training checkpoints
+  double original_median = 0;  // their median
+  double soup = 0;             // the ΔW soup of the checkpoints (exact: mean ΔW)
+  nlohmann::json to_json() const;
+};
+
 struct DemoStyle {
   std::string name, family, description;
   bool held_out = false;                // never trained on
   std::vector<std::string> conditions;  // absolute paths of its condition images
+  std::optional<DemoStyleScores> scores;  // absent in older bundles
 };
 
 struct DemoCheckFigure {
@@ -75,6 +86,11 @@ class StyleDemo {
 
 // Generates check.samples adapters per check style (seed, sampler, steps from `check`), scores them on the
 // bundle's check photos against the stored true outputs: the figures a bundle records and a test reproduces.
+// The mean PSNR of each adapter's output on `photos` ([3, H, W] each) against `truth`'s output: the score
+// the bundle's reference scores and the studio's candidates share.
+std::vector<double> check_photo_scores(Stylizer& stylizer, const std::vector<const LoraAdapter*>& adapters,
+                                       const std::vector<torch::Tensor>& photos, const Style& truth);
+
 std::vector<DemoCheckFigure> measure_demo_check(const StyleDemo& demo, const DemoCheck& check);
 // Where `measured` differs from `recorded` by more than `tolerance_db` (or has other styles or counts), one
 // line each ("sepia sample 1: recorded 24.31 dB, measured 22.05 dB"); empty when the bundle is reproduced.

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "core/generator/latent_atlas.h"
+#include "core/math/lora_mixing.h"
 #include "core/imaging/image_io.h"
 #include "core/style/style_demo.h"
 #include "core/style/style_zoo_harvest.h"
@@ -139,6 +140,37 @@ DemoCheck write_check_images(const StyleWorld& world, const std::vector<std::str
   return check;
 }
 
+// Each style's own adapters (its best and median checkpoint, its ΔW soup) and the stylizer alone, scored on
+// the check photos against the style's true output: what the studio measures generated candidates against.
+void add_style_scores(const StyleWorld& world, const StyleDemoSources& src, const DemoCheck& check, const fs::path& out,
+                      nlohmann::json& styles) {
+  torch::InferenceMode inference;
+  Stylizer stylizer = load_stylizer((out / "stylizer.safetensors").string());
+  std::vector<torch::Tensor> photos;
+  for (const auto& p : check.photos) photos.push_back(load_rgb_image((out / "check" / "photos" / p).string()));
+  const Zoo seen = Zoo::open(seen_zoo_dir(src.harvest_dir)), held_out = Zoo::open(held_out_zoo_dir(src.harvest_dir));
+  for (auto& entry : styles) {
+    const std::string name = entry["name"].get<std::string>();
+    const Zoo& zoo = seen.has_task(name) ? seen : held_out;
+    if (!zoo.has_task(name)) continue;
+    const torch::Tensor params = zoo.task_params(name).to(torch::kFloat32);
+    std::vector<LoraAdapter> own;
+    for (int64_t i = 0; i < params.size(0); ++i) own.push_back(zoo.layout().unflatten(params[i]));
+    std::vector<const LoraAdapter*> pointers;
+    for (const auto& a : own) pointers.push_back(&a);
+    const LoraAdapter soup = delta_soup(pointers, 0).adapter;  // exact: the stacked mean ΔW
+    const Style truth = world.style(name);
+    std::vector<double> scores = check_photo_scores(stylizer, pointers, photos, truth);
+    DemoStyleScores s;
+    s.soup = check_photo_scores(stylizer, {&soup}, photos, truth).front();
+    s.base = check_photo_scores(stylizer, {nullptr}, photos, truth).front();
+    std::sort(scores.begin(), scores.end());
+    s.original_best = scores.back();
+    s.original_median = scores[scores.size() / 2];
+    entry["scores"] = s.to_json();
+  }
+}
+
 }  // namespace
 
 int64_t write_style_demo(const StyleWorld& world, const StyleDemoSources& src, const std::string& out_dir) {
@@ -147,11 +179,12 @@ int64_t write_style_demo(const StyleWorld& world, const StyleDemoSources& src, c
   fs::create_directories(out);
   write_networks(src, out);
   write_atlas(src, out);
-  const nlohmann::json styles = style_entries(world, src, out);
+  nlohmann::json styles = style_entries(world, src, out);
   nlohmann::json references = nlohmann::json::object();
   for (const auto& name : standard_style_images()) references[name] = reference_params_to_json(reference_style_params(world.photos().load(name)));
   for (const char* f : {"evaluation.json", "evaluation.md"}) copy_into((fs::path(src.evaluation_dir) / f).string(), out / f);
   DemoCheck check = write_check_images(world, check_styles(styles, src.check), src.check, out);
+  add_style_scores(world, src, check, out, styles);
   nlohmann::json demo = {{"format", kStyleDemoFormat}, {"version", kStyleDemoVersion}, {"name", src.name}, {"world", "style"},
                          {"recipe", src.recipe}, {"created", utc_now()}, {"stylizer", "stylizer.safetensors"},
                          {"generator", "generator"}, {"atlas", "atlas.safetensors"}, {"styles", styles}, {"references", references},

@@ -1,0 +1,103 @@
+#include "app/gui/studio_screenshot.h"
+
+#include <memory>
+
+#include <QApplication>
+#include <QDockWidget>
+#include <QTimer>
+
+#include "app/gui/candidate_store.h"
+#include "app/gui/preview_worker.h"
+#include "app/gui/studio_window.h"
+#include "widgets/interpolation_panel.h"
+#include "widgets/results_table.h"
+#include "widgets/trajectory_view.h"
+
+namespace lorastudio::gui {
+namespace {
+
+struct Script {
+  QStringList styles;
+  int generated = 0;     // generations finished
+  bool scored = false;   // the last generation's candidates
+  bool settled = false;  // the embedding, since the last generation
+  bool done = false;
+};
+
+// The best-scored candidate of a style, or -1.
+int best_of(const CandidateStore& store, const QString& style) {
+  int best = -1;
+  for (const auto& r : store.rows())
+    if (r.condition == style && r.rank == 1) best = r.id;
+  return best;
+}
+
+void grab(StudioWindow& window, const QString& file, const QString& panel) {
+  QWidget* target = &window;
+  if (panel == QStringLiteral("trajectory")) target = window.trajectory_view();
+  else if (panel == QStringLiteral("results")) target = window.results_table()->parentWidget();
+  else if (!panel.isEmpty())
+    for (auto* dock : window.findChildren<QDockWidget*>())
+      if (dock->objectName() == panel) {
+        dock->raise();
+        target = dock->widget();
+      }
+  QApplication::processEvents();
+  target->grab().save(file);
+}
+
+}  // namespace
+
+QStringList screenshot_panels() {
+  return {QStringLiteral("trajectory"), QStringLiteral("results"), QStringLiteral("interpolate"), QStringLiteral("inspector")};
+}
+
+void run_screenshot_script(StudioWindow& window, const QString& file, const QString& panel, const QStringList& styles) {
+  auto script = std::make_shared<Script>();
+  script->styles = styles;
+  const auto finish = [&window, file, panel, script] {
+    if (script->done || script->generated < script->styles.size() || !script->scored || !script->settled ||
+        window.candidates()->scoring() > 0)
+      return;
+    script->done = true;
+    CandidateStore& store = *window.candidates();
+    const int a = best_of(store, script->styles.front()), b = best_of(store, script->styles.back());
+    window.select_candidate(a);
+    window.interpolation_panel()->set_ends(a, b);
+    window.interpolation_panel()->set_lambda(0.4);
+    // The preview and the inspection arrive from worker threads: give them a moment, then save.
+    QTimer::singleShot(1500, &window, [&window, file, panel] {
+      grab(window, file, panel);
+      QApplication::quit();
+    });
+  };
+  const auto next = [&window, script] {
+    window.select_condition(script->styles[script->generated]);
+    script->scored = script->settled = false;
+    window.generate();
+  };
+  QObject::connect(&window, &StudioWindow::embedding_settled, &window, [script, next, finish] {
+    if (script->generated == 0 && !script->settled) {
+      script->settled = true;  // the checkpoints alone
+      next();
+      return;
+    }
+    script->settled = true;
+    finish();
+  });
+  QObject::connect(&window, &StudioWindow::generation_finished, &window, [script, next](bool) {
+    ++script->generated;
+    if (script->generated < script->styles.size()) next();
+  });
+  QObject::connect(&window, &StudioWindow::candidates_scored, &window, [script, finish] {
+    script->scored = true;
+    finish();
+  });
+  QObject::connect(&window, &StudioWindow::failed, &window, [&window, file](const QString&) {
+    window.grab().save(file);
+    QApplication::exit(1);
+  });
+  QTimer::singleShot(240000, &window, [] { QApplication::exit(2); });  // never hang a script
+}
+
+}  // namespace lorastudio::gui

@@ -1,0 +1,30 @@
+#include "app/gui/worker_thread.h"
+
+#include <QThread>
+
+namespace lorastudio::gui {
+
+void run_in_worker(QObject* receiver, std::function<Continuation()> work, std::function<void(const QString&)> on_error,
+                   const QString& thread_name) {
+  qRegisterMetaType<lorastudio::gui::Continuation>("lorastudio::gui::Continuation");
+  auto* relay = new CallbackRelay;
+  // Queued onto the receiver's thread; Qt drops the connection when the receiver is destroyed.
+  QObject::connect(relay, &CallbackRelay::call, receiver, [](const Continuation& c) { if (c) c(); }, Qt::QueuedConnection);
+  QThread* thread = QThread::create([relay, work = std::move(work), on_error = std::move(on_error)] {
+    Continuation done;
+    try {
+      done = work();
+    } catch (const std::exception& e) {
+      const QString message = QString::fromUtf8(e.what());
+      done = [on_error, message] { on_error(message); };
+    }
+    Q_EMIT relay->call(done);
+  });
+  thread->setObjectName(thread_name);
+  relay->moveToThread(thread);
+  QObject::connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+  QObject::connect(thread, &QThread::finished, relay, &QObject::deleteLater);
+  thread->start();
+}
+
+}  // namespace lorastudio::gui
