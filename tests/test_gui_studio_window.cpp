@@ -9,6 +9,7 @@
 
 #include <cmath>
 
+#include <QMimeData>
 #include <QTemporaryDir>
 
 #include "app/gui/candidate_store.h"
@@ -31,17 +32,25 @@ class StallWatchdog : public QObject {
   StallWatchdog() {
     timer_.setInterval(5);
     connect(&timer_, &QTimer::timeout, this, [this] {
-      if (clock_.isValid()) worst_ = std::max(worst_, clock_.nsecsElapsed() / 1e6 - 5.0);
+      if (clock_.isValid()) {
+        const double stall = clock_.nsecsElapsed() / 1e6 - 5.0;
+        if (stall > worst_) worst_phase_ = phase_;
+        worst_ = std::max(worst_, stall);
+      }
       clock_.restart();
     });
     timer_.start();
   }
   double worst_ms() const { return worst_; }
+  const char* worst_phase() const { return worst_phase_; }
+  void set_phase(const char* phase) { phase_ = phase; }
 
  private:
   QTimer timer_;
   QElapsedTimer clock_;
   double worst_ = 0;
+  const char* phase_ = "loading";
+  const char* worst_phase_ = "";
 };
 
 }  // namespace
@@ -69,6 +78,7 @@ class TestGuiStudioWindow : public QObject {
     QVERIFY(settled.wait(60000));
     QCOMPARE(view->shown_points(), atlas);
     window.select_condition(QStringLiteral("sepia"));
+    watchdog.set_phase("generation");
     window.generate();
     QVERIFY(window.busy());
     QVERIFY(finished.wait(60000));
@@ -81,12 +91,32 @@ class TestGuiStudioWindow : public QObject {
     for (const auto& p : view->scene().points) soups += p.kind == lorastudio::widgets::PointKind::Soup;
     QVERIFY(soups >= 38);  // one per style
     QCOMPARE(failed.count(), 0);
+    watchdog.set_phase("projections");
+    checkProjections(window);
+    watchdog.set_phase("results");
     checkResults(window);
+    watchdog.set_phase("interpolation");
     checkInterpolation(window);
+    watchdog.set_phase("export");
     checkExport(window);
     QCOMPARE(failed.count(), 0);
-    qInfo("worst GUI-thread stall: %.1f ms", watchdog.worst_ms());
+    qInfo("worst GUI-thread stall: %.1f ms (%s)", watchdog.worst_ms(), watchdog.worst_phase());
     QVERIFY2(watchdog.worst_ms() < 50, qPrintable(QString::number(watchdog.worst_ms())));
+  }
+
+  // The PCA view places every point at once (fitted on the checkpoints); the t-SNE comes back on switching.
+  void checkProjections(StudioWindow& window) {
+    auto* view = window.trajectory_view();
+    const auto tsne = view->pixel_of(0);
+    window.set_projection(StudioWindow::Projection::Pca);
+    QCOMPARE(view->shown_points(), view->scene().points.size());
+    QVERIFY(view->pixel_of(0) != tsne);
+    view->set_kind_visible(lorastudio::widgets::PointKind::Checkpoint, false);
+    QCOMPARE(view->point_at(view->pixel_of(0), 0.5), -1);  // a hidden layer cannot be hovered or clicked
+    view->set_kind_visible(lorastudio::widgets::PointKind::Checkpoint, true);
+    QCOMPARE(view->point_at(view->pixel_of(0), 0.5), 0);
+    window.set_projection(StudioWindow::Projection::Tsne);
+    QCOMPARE(view->shown_points(), view->scene().points.size());
   }
 
   // Every candidate gets a row, a score against sepia's true output and a rank; selecting one rings it.
@@ -157,6 +187,37 @@ class TestGuiStudioWindow : public QObject {
       const auto* read = loaded.adapter.find(m.path);
       QVERIFY2(read && torch::equal(read->A, m.A) && torch::equal(read->B, m.B), m.path.c_str());
     }
+  }
+
+  // A style image of one's own, picked or dropped, becomes a condition; a file that is no image is an error
+  // in the window.
+  void ownImagesBecomeConditions() {
+    StudioWindow window;
+    window.show();
+    QSignalSpy loaded(&window, &StudioWindow::demo_loaded), failed(&window, &StudioWindow::failed);
+    window.open_demo(QString::fromStdString(lorastudio::test::project_path("models/demo/style-procedural")));
+    QVERIFY(loaded.wait(20000));
+    const int before = window.condition_count();
+    const QString photo = QString::fromStdString(lorastudio::test::project_path("models/demo/style-procedural/check/photos/coffee.png"));
+    QVERIFY(window.add_image_condition(photo));
+    QCOMPARE(window.condition_count(), before + 1);
+    QTemporaryDir dir;
+    const QString text = dir.filePath(QStringLiteral("notes.png"));
+    QFile file(text);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("not an image");
+    file.close();
+    QVERIFY(!window.add_image_condition(text));
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(failed.first().first().toString().contains(QStringLiteral("notes.png")));
+    QMimeData mime;  // a drop of a file from a file manager
+    mime.setUrls({QUrl::fromLocalFile(photo)});
+    QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    QCOMPARE(window.condition_count(), before + 2);
   }
 
   void aMissingDemoIsReportedInTheWindow() {

@@ -67,8 +67,28 @@ TrajectoryView::TrajectoryView(QWidget* parent) : QWidget(parent), plot_(new QCu
   setMinimumSize(360, 280);
 }
 
-void TrajectoryView::add_layer(QCPAbstractPlottable* plottable, QVector<int> points) {
-  layers_.push_back({plottable, std::move(points)});
+void TrajectoryView::add_layer(QCPAbstractPlottable* plottable, PointKind kind, QVector<int> points) {
+  plottable->setVisible(kind_visible(kind));
+  layers_.push_back({plottable, kind, std::move(points)});
+}
+
+void TrajectoryView::set_kind_visible(PointKind kind, bool visible) {
+  if (visible) hidden_kinds_.remove(static_cast<int>(kind));
+  else hidden_kinds_.insert(static_cast<int>(kind));
+  for (const Layer& layer : layers_)
+    if (layer.kind == kind) layer.plottable->setVisible(visible);
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TrajectoryView::set_axis_labels(const QString& x, const QString& y) {
+  plot_->xAxis->setLabel(x);
+  plot_->yAxis->setLabel(y);
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TrajectoryView::set_title(const QString& title) {
+  title_->setText(title);
+  plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void TrajectoryView::set_scene(const TrajectoryScene& scene) {
@@ -91,7 +111,7 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
     curve->setPen(QPen(line, 1.4));
     curve->setScatterStyle(marker(PointKind::SampleStep, color));
     curve->removeFromLegend();
-    add_layer(curve, it.value());
+    add_layer(curve, PointKind::SampleStep, it.value());
   }
   for (const PointKind kind : {PointKind::Checkpoint, PointKind::Soup, PointKind::Generated}) {
     for (int g = 0; g < scene.groups.size(); ++g) {
@@ -104,7 +124,7 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
       graph->setScatterStyle(marker(kind, scene.groups[g].color.isValid() ? scene.groups[g].color : group_color(g)));
       graph->setName(scene.groups[g].name);
       if (kind != PointKind::Checkpoint) graph->removeFromLegend();  // the legend names kinds once, below
-      add_layer(graph, members);
+      add_layer(graph, kind, members);
     }
   }
   add_kind_legend(scene);
@@ -196,6 +216,7 @@ int TrajectoryView::point_at(const QPointF& pixel, double radius) const {
   int best = -1;
   double best_d2 = radius * radius;
   for (int i = 0; i < shown_points(); ++i) {
+    if (!kind_visible(scene_.points[i].kind)) continue;
     const QPointF d = pixel_of(i) - pixel;
     const double d2 = d.x() * d.x() + d.y() * d.y();
     if (d2 <= best_d2) {

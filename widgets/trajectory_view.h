@@ -2,6 +2,7 @@
 // The trajectory view: training checkpoints coloured by task, ΔW soups, and each generated sample's path
 // from noise to its final point, growing frame by frame while sampling and embedding run. Hover shows what a
 // point is, click selects it; wheel zooms, drag pans, double-click fits; export as PNG or SVG.
+#include <QSet>
 #include <QVector>
 #include <QWidget>
 
@@ -39,6 +40,12 @@ class TrajectoryView : public QWidget {
   void set_highlight(const QVector<int>& points, const QString& label);
   const QVector<int>& highlighted_points() const { return highlight_; }
 
+  // Layers the user can switch off (checkpoints, soups, sampling paths, generated adapters); kept across scenes.
+  void set_kind_visible(PointKind kind, bool visible);
+  bool kind_visible(PointKind kind) const { return !hidden_kinds_.contains(static_cast<int>(kind)); }
+  void set_axis_labels(const QString& x, const QString& y);
+  void set_title(const QString& title);  // what the positions embed (the scene's space until set)
+
   bool export_png(const QString& path, int width = 0, int height = 0);
   bool export_svg(const QString& path) const;    // the points and paths, drawn as vector shapes
 
@@ -48,9 +55,10 @@ class TrajectoryView : public QWidget {
  private:
   struct Layer {
     QCPAbstractPlottable* plottable = nullptr;
+    PointKind kind = PointKind::Checkpoint;
     QVector<int> points;  // scene indices it draws, in order
   };
-  void add_layer(QCPAbstractPlottable* plottable, QVector<int> points);
+  void add_layer(QCPAbstractPlottable* plottable, PointKind kind, QVector<int> points);
   void add_kind_legend(const TrajectoryScene& scene);
   void on_mouse_move(QMouseEvent* event);
   void on_mouse_press(QMouseEvent* event);
@@ -70,6 +78,7 @@ class TrajectoryView : public QWidget {
   TrajectoryScene scene_;
   ScenePositions positions_;
   QVector<Layer> layers_;
+  QSet<int> hidden_kinds_;
   int selected_ = -1;
   bool follow_ = true;  // rescale to the data each frame until the user zooms or pans
 };

@@ -38,6 +38,7 @@ static std::map<std::string, std::string> provenance(const GenerationRecord& r, 
           {"sampler", r.sampler.toStdString()},
           {"steps", std::to_string(r.steps)},
           {"seed", std::to_string(r.seed)},
+          {"guidance", QString::number(r.guidance).toStdString()},
           {"index", std::to_string(index)},
           {"created", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()},
           {"software", std::string("LoRA Studio ") + kVersion}};

@@ -27,6 +27,7 @@ struct GenerationRecord {
   int samples = 0, steps = 0;
   QString sampler;
   quint64 seed = 0;
+  double guidance = 1.0;
 };
 
 struct ModuleCosine {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "app/gui/pca_layout.h"
 #include "core/lorastudio.h"
 #include "core/style/style_demo.h"
 #include "core/style/style_preview_provider.h"
@@ -41,6 +42,11 @@ std::shared_ptr<const DemoContent> load_demo_content(const std::string& dir) {
   if (atlas.has_soups()) {
     content->soup_rows = flat_copy(atlas.soups);
     content->soup_kind = atlas.soup_kind == "delta_w" ? QStringLiteral("ΔW soup") : QStringLiteral("parameter average");
+  }
+  if (atlas.size() >= 2) {
+    auto pca = std::make_shared<PcaLayout>();
+    pca->fit(content->atlas_rows, content->dims);
+    content->pca = std::move(pca);
   }
   content->generator = api::Generator::load((std::filesystem::path(dir) / "generator").string());
   content->bundle = std::move(bundle);

@@ -20,6 +20,8 @@ class Generator;
 
 namespace lorastudio::gui {
 
+class PcaLayout;
+
 struct DemoContent {
   QString name;
   struct Style {
@@ -36,6 +38,7 @@ struct DemoContent {
   int64_t dims = 0;
   std::shared_ptr<api::Generator> generator;
   std::shared_ptr<const StyleDemo> bundle;
+  std::shared_ptr<const PcaLayout> pca;  // fitted on the atlas, no points yet (null when it cannot be fitted)
   const Style* style(const QString& name) const;
 };
 

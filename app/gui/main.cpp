@@ -40,13 +40,21 @@ int main(int argc, char** argv) {
                                 QStringLiteral("FILE"));
   QCommandLineOption screenshot_panel(QStringLiteral("screenshot-panel"),
                                       QStringLiteral("with --screenshot: only this panel (trajectory, results, interpolate, inspector)"), QStringLiteral("NAME"));
-  parser.addOptions({demo, quit_after, screenshot, screenshot_panel});
+  QCommandLineOption projection(QStringLiteral("view"), QStringLiteral("the studio's trajectory view: tsne (default) or pca"),
+                                QStringLiteral("KIND"), QStringLiteral("tsne"));
+  parser.addOptions({demo, quit_after, screenshot, screenshot_panel, projection});
   parser.process(app);
   const QStringList args = parser.positionalArguments();
   if (parser.isSet(quit_after)) QTimer::singleShot(parser.value(quit_after).toInt(), &app, &QApplication::quit);
 
   if (parser.isSet(demo) || args.isEmpty()) {
     lorastudio::gui::StudioWindow window(nullptr, !parser.isSet(screenshot));
+    const QString view = parser.value(projection).toLower();
+    if (view != QStringLiteral("tsne") && view != QStringLiteral("pca")) {
+      std::fprintf(stderr, "lora-studio: --view: \"%s\" is not tsne or pca\n", qPrintable(view));
+      return 2;
+    }
+    if (view == QStringLiteral("pca")) window.set_projection(lorastudio::gui::StudioWindow::Projection::Pca);
     window.show();
     if (parser.isSet(screenshot)) {
       const QString panel = parser.value(screenshot_panel);

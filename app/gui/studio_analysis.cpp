@@ -99,6 +99,7 @@ void StudioWindow::start_candidates(const DemoContent& demo) {
   delete store_;
   store_ = new CandidateStore(demo.bundle, this);
   final_point_.clear();
+  compared_ = qMakePair(-1, -1);
   results_->set_rows({});
   interpolation_->set_adapters({});
   connect(store_, &CandidateStore::failed, this, &StudioWindow::show_error);
@@ -154,7 +155,7 @@ void StudioWindow::on_scored() {
       p.metric = r.score;
       p.metric_name = tr("score");
     }
-  view_->set_scene(scene_);
+  refresh_scene();
   statusBar()->showMessage(tr("%1 candidates scored").arg(rows.size()), 5000);
   Q_EMIT candidates_scored();
 }
@@ -169,7 +170,10 @@ void StudioWindow::select_candidate(int id) {
 void StudioWindow::request_preview(int a, int b, double lambda, int subject, bool draft) {
   if (!previews_ || !store_) return;
   previews_->request(store_->adapter(a), store_->adapter(b), lambda, subject, draft);
-  store_->compare(a, b);
+  if (compared_ != qMakePair(a, b)) {  // the cosines depend on the pair, not on λ
+    compared_ = qMakePair(a, b);
+    store_->compare(a, b);
+  }
 }
 
 void StudioWindow::save_contact_sheet(int a, int b, int subject, int steps) {

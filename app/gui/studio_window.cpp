@@ -1,6 +1,17 @@
 #include "app/gui/studio_window.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QDateTime>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QSaveFile>
+#include <QUrl>
+#include <QActionGroup>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
@@ -27,10 +38,12 @@
 #include "app/gui/candidate_store.h"
 #include "app/gui/demo_content.h"
 #include "app/gui/embedding_worker.h"
+#include "app/gui/pca_layout.h"
 #include "app/gui/preview_worker.h"
 #include "app/gui/worker_thread.h"
 #include "app/gui/generation_job.h"
 #include "core/lorastudio.h"
+#include "core/util/xdg_paths.h"
 #include "widgets/trajectory_view.h"
 
 namespace lorastudio::gui {
@@ -39,6 +52,7 @@ StudioWindow::StudioWindow(QWidget* parent, bool restore_layout) : QMainWindow(p
   qRegisterMetaType<lorastudio::gui::EmbeddingFrame>();
   setWindowTitle(tr("LoRA Studio"));
   setCentralWidget(view_);
+  setAcceptDrops(true);  // a style image dropped anywhere on the window becomes a condition
   build_panel();
   build_analysis_docks();
   build_menus();
@@ -66,11 +80,37 @@ void StudioWindow::build_menus() {
     if (!dir.isEmpty()) open_demo(dir);
   });
   open->setShortcut(QKeySequence::Open);
+  QAction* paste = file->addAction(tr("Paste style image"), this, &StudioWindow::paste_image);
+  paste->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_V));
   QAction* exported = file->addAction(tr("Export view…"), this, &StudioWindow::export_view);
   exported->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
   file->addSeparator();
   QAction* quit = file->addAction(tr("Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  auto* projections = new QActionGroup(this);
+  tsne_action_ = view->addAction(tr("t-SNE"), this, [this] { set_projection(Projection::Tsne); });
+  pca_action_ = view->addAction(tr("PCA"), this, [this] { set_projection(Projection::Pca); });
+  tsne_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+  pca_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+  for (QAction* a : {tsne_action_, pca_action_}) {
+    a->setCheckable(true);
+    projections->addAction(a);
+  }
+  tsne_action_->setChecked(true);
+  view->addSeparator();
+  const std::pair<widgets::PointKind, QString> layers[] = {{widgets::PointKind::Checkpoint, tr("Training checkpoints")},
+                                                           {widgets::PointKind::Soup, tr("Soups")},
+                                                           {widgets::PointKind::SampleStep, tr("Sampling paths")},
+                                                           {widgets::PointKind::Generated, tr("Generated adapters")}};
+  for (const auto& [kind, name] : layers) {
+    QAction* toggle = view->addAction(name);
+    toggle->setCheckable(true);
+    toggle->setChecked(true);
+    connect(toggle, &QAction::toggled, this, [this, kind = kind](bool on) { view_->set_kind_visible(kind, on); });
+  }
+  view->addSeparator();
+  view->addAction(tr("Fit"), view_, &widgets::TrajectoryView::fit)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
 }
 
 void StudioWindow::export_view() {
@@ -87,23 +127,60 @@ void StudioWindow::export_view() {
 void StudioWindow::pick_image() {
   const QString path = QFileDialog::getOpenFileName(this, tr("Pick a style image"), QString(),
                                                     tr("Images (*.png *.jpg *.jpeg *.bmp *.ppm)"));
-  if (path.isEmpty() || !demo_) return;
+  if (!path.isEmpty()) add_image_condition(path);
+}
+
+bool StudioWindow::add_image_condition(const QString& path) {
+  if (!demo_) return false;
   const QImage image(path);
   if (image.isNull()) {
     show_error(tr("%1: not an image this build can read").arg(path));
-    return;
+    return false;
   }
   auto content = std::make_shared<DemoContent>(*demo_);
   const QString name = QFileInfo(path).completeBaseName();
   content->styles.push_back({name, tr("your image"), path, image.scaled(40, 40, Qt::KeepAspectRatio, Qt::SmoothTransformation), true});
   demo_ = content;
-  families_ << tr("your image");
-  scene_.groups.push_back({tr("your image"), QColor(40, 40, 40)});
+  if (!families_.contains(tr("your image"))) {
+    families_ << tr("your image");
+    scene_.groups.push_back({tr("your image"), QColor(40, 40, 40)});
+  }
   auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(content->styles.back().thumbnail)), tr("%1  (your image)").arg(name));
   item->setData(Qt::UserRole, name);
   item->setToolTip(path);
   conditions_->addItem(item);
   conditions_->setCurrentItem(item);
+  return true;
+}
+
+// The clipboard's image, written as PNG under the cache (a generation reads its condition from a file).
+void StudioWindow::paste_image() {
+  const QImage image = QApplication::clipboard()->image();
+  if (image.isNull()) {
+    show_error(tr("The clipboard holds no image"));
+    return;
+  }
+  const QDir dir(QString::fromStdString(user_cache_dir()) + QStringLiteral("/pasted"));
+  dir.mkpath(QStringLiteral("."));
+  const QString path = dir.filePath(QStringLiteral("pasted-%1.png").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"))));
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
+    show_error(tr("%1: could not be written").arg(path));
+    return;
+  }
+  add_image_condition(path);
+}
+
+void StudioWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls() || event->mimeData()->hasImage()) event->acceptProposedAction();
+}
+
+void StudioWindow::dropEvent(QDropEvent* event) {
+  for (const QUrl& url : event->mimeData()->urls())
+    if (url.isLocalFile() && add_image_condition(url.toLocalFile())) {
+      event->acceptProposedAction();
+      return;
+    }
 }
 
 StudioWindow::~StudioWindow() {
@@ -130,9 +207,15 @@ void StudioWindow::build_panel() {
   sampler_ = new QComboBox(panel);
   for (const auto s : api::all_samplers()) sampler_->addItem(QString::fromStdString(api::to_string(s)));
   sampler_->setCurrentText(QStringLiteral("ddim"));
+  guidance_ = new QDoubleSpinBox(panel);
+  guidance_->setRange(0.0, 20.0);
+  guidance_->setSingleStep(0.5);
+  guidance_->setValue(1.0);
+  guidance_->setToolTip(tr("Classifier-free guidance: 1 = the condition alone; higher follows it more strongly"));
   form->addRow(tr("Samples"), samples_);
   form->addRow(tr("Sampler"), sampler_);
   form->addRow(tr("Steps"), steps_);
+  form->addRow(tr("Guidance"), guidance_);
   form->addRow(tr("Seed"), seed_);
   layout->addLayout(form);
   generate_ = new QPushButton(tr("Generate"), panel);
@@ -143,7 +226,7 @@ void StudioWindow::build_panel() {
   cancel_->setEnabled(false);
   generate_->setEnabled(false);
   pick_ = new QPushButton(tr("Pick image…"), panel);
-  pick_->setToolTip(tr("Generate for a style image of your own"));
+  pick_->setToolTip(tr("Generate for a style image of your own (or drop one on the window, or paste it with Ctrl+Shift+V)"));
   pick_->setEnabled(false);
   connect(pick_, &QPushButton::clicked, this, &StudioWindow::pick_image);
   layout->addWidget(pick_);
@@ -212,13 +295,17 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
     p.label = tr("%1 (%2 of its checkpoints)").arg(demo_->atlas_tasks[t], demo_->soup_kind);
     scene_.points.push_back(p);
   }
-  view_->set_scene(scene_);
+  refresh_scene();
   embedding_ = std::make_unique<EmbeddingWorker>(EmbeddingSettings{});
   connect(embedding_.get(), &EmbeddingWorker::frame_ready, this, &StudioWindow::on_frame);
   connect(embedding_.get(), &EmbeddingWorker::failed, this, &StudioWindow::show_error);
+  pca_ = demo_->pca ? std::make_unique<PcaLayout>(*demo_->pca) : std::make_unique<PcaLayout>();  // fitted by the loader
+  tsne_positions_.reset();
+  tsne_title_ = scene_.space;
   std::vector<float> rows = demo_->atlas_rows;
   rows.insert(rows.end(), demo_->soup_rows.begin(), demo_->soup_rows.end());
-  embedding_->add_points(rows, demo_->dims);
+  add_embedded_rows(rows, demo_->dims);
+  update_view_title();
   start_candidates(*demo_);
   generate_->setEnabled(true);
   pick_->setEnabled(true);
@@ -226,8 +313,43 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
   Q_EMIT demo_loaded();
 }
 
+void StudioWindow::add_embedded_rows(const std::vector<float>& rows, int64_t dims) {
+  embedding_->add_points(rows, dims);
+  if (!pca_ || !pca_->fitted()) return;
+  pca_->add(rows);
+  if (projection_ == Projection::Pca) view_->set_positions(pca_->positions());
+}
+
+void StudioWindow::set_projection(Projection projection) {
+  projection_ = projection;
+  (projection == Projection::Pca ? pca_action_ : tsne_action_)->setChecked(true);
+  update_view_title();
+  if (projection == Projection::Pca && pca_ && pca_->fitted()) view_->set_positions(pca_->positions());
+  if (projection == Projection::Tsne && tsne_positions_) view_->set_positions(tsne_positions_);
+  view_->fit();
+}
+
+void StudioWindow::refresh_scene() {
+  view_->set_scene(scene_);
+  update_view_title();
+  const auto positions = projection_ == Projection::Pca && pca_ && pca_->fitted() ? pca_->positions() : tsne_positions_;
+  if (positions) view_->set_positions(positions);
+}
+
+void StudioWindow::update_view_title() {
+  if (projection_ == Projection::Tsne || !pca_ || !pca_->fitted()) {
+    view_->set_title(tsne_title_);
+    view_->set_axis_labels(tr("dimension 1"), tr("dimension 2"));
+    return;
+  }
+  view_->set_title(tr("PCA of the generator's latent space, fitted on the %1 training checkpoints").arg(demo_->atlas_task.size()));
+  view_->set_axis_labels(tr("PC 1 (%1% of the variance)").arg(100 * pca_->explained(0), 0, 'f', 1),
+                         tr("PC 2 (%1%)").arg(100 * pca_->explained(1), 0, 'f', 1));
+}
+
 void StudioWindow::on_frame(const EmbeddingFrame& frame) {
-  view_->set_positions(frame.positions);
+  tsne_positions_ = frame.positions;
+  if (projection_ == Projection::Tsne) view_->set_positions(frame.positions);
   embedding_status_->setText(tr("t-SNE · %1 points · iteration %2%3")
                                  .arg(frame.points)
                                  .arg(frame.iteration)
@@ -262,6 +384,7 @@ void StudioWindow::generate() {
   params.steps = steps_->value();
   params.seed = static_cast<uint64_t>(seed_->value());
   params.sampler = *api::sampler_from_string(sampler_->currentText().toStdString());
+  params.guidance = guidance_->value();
   params.preview_every = 1;
   // The samples' steps join the scene in the order the embedding receives them: per step, every sample.
   const int group = families_.indexOf(it->family);
@@ -278,7 +401,7 @@ void StudioWindow::generate() {
       p.label = tr("%1, sample %2").arg(style).arg(sample);
       scene_.points.push_back(p);
     }
-  view_->set_scene(scene_);
+  refresh_scene();
   QVector<int> own;  // the condition's own training checkpoints, ringed and named in the view
   for (int i = 0; i < static_cast<int>(demo_->atlas_task.size()); ++i)
     if (demo_->atlas_tasks[demo_->atlas_task[i]] == style) own << i;
@@ -292,7 +415,7 @@ void StudioWindow::generate() {
   });
   connect(job_, &GenerationJob::stepped, this, &StudioWindow::on_step);
   GenerationRecord record{style, it->condition, demo_->name, static_cast<int>(params.count), params.steps,
-                          sampler_->currentText(), params.seed};
+                          sampler_->currentText(), params.seed, params.guidance};
   connect(job_, &GenerationJob::finished, this, [this, record, final_points](const GenerationOutcome& outcome) {
     finish_generation();
     statusBar()->showMessage(outcome.cancelled ? tr("Generation cancelled")
@@ -319,7 +442,7 @@ void StudioWindow::finish_generation() {
 }
 
 void StudioWindow::on_step(const StepLatents& step) {
-  if (embedding_ && step.rows) embedding_->add_points(*step.rows, step.dims);
+  if (embedding_ && step.rows) add_embedded_rows(*step.rows, step.dims);
 }
 
 void StudioWindow::cancel() {

@@ -9,11 +9,16 @@
 #include <QVector>
 
 #include <QMap>
+#include <QPair>
 
 #include "app/gui/generation_job.h"
 #include "widgets/trajectory_scene.h"
 
+class QAction;
 class QCloseEvent;
+class QDoubleSpinBox;
+class QDragEnterEvent;
+class QDropEvent;
 class QComboBox;
 class QLabel;
 class QListWidget;
@@ -37,6 +42,7 @@ namespace lorastudio::gui {
 class CandidateStore;
 class EmbeddingWorker;
 class GenerationJob;
+class PcaLayout;
 class PreviewWorker;
 struct EmbeddingFrame;
 struct GenerationRecord;
@@ -60,9 +66,15 @@ class StudioWindow : public QMainWindow {
   CandidateStore* candidates() const { return store_; }
   PreviewWorker* preview_worker() const { return previews_.get(); }
   void select_candidate(int id);               // in the table, the view, the inspector
+  enum class Projection { Tsne, Pca };
+  void set_projection(Projection projection);  // what the trajectory view shows (t-SNE runs on meanwhile)
+  Projection projection() const { return projection_; }
   void export_candidate(int id, const QString& format, const QString& path);  // in the background
   int condition_count() const;
   void select_condition(const QString& style);
+  // A style image of one's own as a condition (picked, dropped or pasted); false (and an error shown) when it
+  // is not an image this build reads.
+  bool add_image_condition(const QString& path);
 
  Q_SIGNALS:
   void demo_loaded();
@@ -84,12 +96,18 @@ class StudioWindow : public QMainWindow {
   void export_selected();
   void finish_generation();
   void pick_image();
+  void paste_image();                              // an image on the clipboard, saved to the cache
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
   void export_view();
   void closeEvent(QCloseEvent* event) override;
   void on_demo_loaded(std::shared_ptr<const DemoContent> demo);
   void on_frame(const EmbeddingFrame& frame);
   void on_step(const StepLatents& step);
   void show_error(const QString& message);
+  void add_embedded_rows(const std::vector<float>& rows, int64_t dims);  // the t-SNE and the PCA view
+  void update_view_title();
+  void refresh_scene();  // the scene changed: rebuild the view's layers, keep the positions
   QString selected_style() const;
 
   widgets::TrajectoryView* view_ = nullptr;
@@ -101,9 +119,16 @@ class StudioWindow : public QMainWindow {
   CandidateStore* store_ = nullptr;
   std::unique_ptr<PreviewWorker> previews_;
   QMap<int, int> final_point_;  // candidate id → its final point in the scene
+  QPair<int, int> compared_{-1, -1};  // the pair the inspector's cosines are of
+  Projection projection_ = Projection::Tsne;
+  std::unique_ptr<PcaLayout> pca_;
+  widgets::ScenePositions tsne_positions_;  // the latest t-SNE frame
+  QString tsne_title_;
+  QAction *tsne_action_ = nullptr, *pca_action_ = nullptr;
   QListWidget* conditions_ = nullptr;
   QSpinBox *samples_ = nullptr, *steps_ = nullptr, *seed_ = nullptr;
   QComboBox* sampler_ = nullptr;
+  QDoubleSpinBox* guidance_ = nullptr;
   QPushButton *generate_ = nullptr, *cancel_ = nullptr, *pick_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* embedding_status_ = nullptr;
