@@ -1,6 +1,7 @@
 // The studio on the embedded style demo: it opens at once and loads in the background, embeds the atlas of
 // training checkpoints live, generates with progress, streams every sampling step into the trajectory view,
-// scores and ranks the candidates, previews a λ drag between two of them, saves a contact sheet, exports one;
+// scores and ranks the candidates, previews a λ drag between two of them, saves a contact sheet, exports one,
+// saves the project and reopens it;
 // and the GUI thread never stalls longer than 50 ms meanwhile (a watchdog timer measures it).
 #include <QtTest/QtTest>
 
@@ -100,6 +101,8 @@ class TestGuiStudioWindow : public QObject {
     watchdog.set_phase("export");
     checkExport(window);
     QCOMPARE(failed.count(), 0);
+    watchdog.set_phase("project");
+    checkProject(window);  // ends with a deliberately bad file, reported through failed()
     qInfo("worst GUI-thread stall: %.1f ms (%s)", watchdog.worst_ms(), watchdog.worst_phase());
     QVERIFY2(watchdog.worst_ms() < 50, qPrintable(QString::number(watchdog.worst_ms())));
   }
@@ -218,6 +221,49 @@ class TestGuiStudioWindow : public QObject {
     QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(&window, &drop);
     QCOMPARE(window.condition_count(), before + 2);
+  }
+
+  // Saved, then reopened in the same window (which starts over from the file): the same trajectories,
+  // candidates (bit for bit), scores and view.
+  void checkProject(StudioWindow& window) {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("studio.lsproject"));
+    window.set_projection(StudioWindow::Projection::Pca);
+    QSignalSpy saved(&window, &StudioWindow::project_saved);
+    window.save_project_as(path);
+    QVERIFY(saved.wait(10000));
+    const int points = window.trajectory_view()->scene().points.size();
+    const int a_end = window.interpolation_panel()->adapter_a();
+    const auto rows = window.candidates()->rows();
+    std::map<int, std::shared_ptr<const lorastudio::LoraAdapter>> adapters;
+    for (const auto& r : rows) adapters[r.id] = window.candidates()->adapter(r.id);
+    window.set_projection(StudioWindow::Projection::Tsne);
+    QSignalSpy opened(&window, &StudioWindow::project_opened), failed(&window, &StudioWindow::failed);
+    window.open_project_file(path);
+    QVERIFY(opened.wait(20000));
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(window.projection(), StudioWindow::Projection::Pca);
+    QCOMPARE(window.trajectory_view()->scene().points.size(), points);
+    QCOMPARE(window.trajectory_view()->shown_points(), points);  // PCA: every point at once
+    auto* after = window.candidates();
+    QCOMPARE(after->size(), rows.size());
+    QTRY_VERIFY_WITH_TIMEOUT(after->scoring() == 0, 30000);
+    for (const auto& r : rows) {
+      QCOMPARE(after->name(r.id), r.name);
+      const auto &a = *adapters[r.id], &b = *after->adapter(r.id);
+      for (size_t m = 0; m < a.modules.size(); ++m) QVERIFY(torch::equal(a.modules[m].B, b.modules[m].B));
+    }
+    QCOMPARE(after->rows().front().score, rows.front().score);
+    QCOMPARE(window.interpolation_panel()->adapter_a(), a_end);
+    QCOMPARE(window.project_path(), path);
+    // A file that is not a project: an error in the window that names it.
+    QFile junk(dir.filePath(QStringLiteral("junk.lsproject")));
+    QVERIFY(junk.open(QIODevice::WriteOnly));
+    junk.write("junk");
+    junk.close();
+    window.open_project_file(junk.fileName());
+    QVERIFY(failed.wait(10000));
+    QVERIFY(failed.last().first().toString().contains(QStringLiteral("junk.lsproject")));
   }
 
   void aMissingDemoIsReportedInTheWindow() {

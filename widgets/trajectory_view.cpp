@@ -86,6 +86,12 @@ void TrajectoryView::set_axis_labels(const QString& x, const QString& y) {
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void TrajectoryView::set_point_metric(int index, double value, const QString& name) {
+  if (index < 0 || index >= scene_.points.size()) return;
+  scene_.points[index].metric = value;
+  scene_.points[index].metric_name = name;
+}
+
 void TrajectoryView::set_title(const QString& title) {
   title_->setText(title);
   plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -146,7 +152,7 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
   selection_marker_->setLineStyle(QCPGraph::lsNone);
   selection_marker_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.5), Qt::NoBrush, 18));
   selection_marker_->removeFromLegend();
-  plot_->replot();
+  plot_->replot(QCustomPlot::rpQueuedReplot);  // coalesces with the next frame's
 }
 
 // One neutral legend entry per kind of point present besides checkpoints (tasks are told by colour).

@@ -44,6 +44,8 @@ class TrajectoryView : public QWidget {
   void set_kind_visible(PointKind kind, bool visible);
   bool kind_visible(PointKind kind) const { return !hidden_kinds_.contains(static_cast<int>(kind)); }
   void set_axis_labels(const QString& x, const QString& y);
+  // A score for a point's hover text, without rebuilding the layers.
+  void set_point_metric(int index, double value, const QString& name);
   void set_title(const QString& title);  // what the positions embed (the scene's space until set)
 
   bool export_png(const QString& path, int width = 0, int height = 0);

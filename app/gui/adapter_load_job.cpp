@@ -2,6 +2,8 @@
 
 #include <QThread>
 
+#include "app/gui/worker_thread.h"
+
 #include <torch/torch.h>
 
 #include "core/formats/adapter_io.h"
@@ -16,7 +18,10 @@ AdapterLoadJob* AdapterLoadJob::start(const QString& path, QObject* receiver,
   auto* job = new AdapterLoadJob(path);
   QObject::connect(job, &AdapterLoadJob::finished, receiver, std::move(on_finished), Qt::QueuedConnection);
   QObject::connect(job, &AdapterLoadJob::failed, receiver, std::move(on_failed), Qt::QueuedConnection);
-  QThread* thread = QThread::create([job] { job->run(); });
+  QThread* thread = QThread::create([job] {
+    lower_this_thread_priority();
+    job->run();
+  });
   job->moveToThread(thread);
   QObject::connect(thread, &QThread::finished, thread, &QObject::deleteLater);
   QObject::connect(thread, &QThread::finished, job, &QObject::deleteLater);

@@ -2,6 +2,8 @@
 
 #include <QThread>
 
+#include "app/gui/worker_thread.h"
+
 #include "core/embed/live_embedding.h"
 #include "core/util/error.h"
 
@@ -16,6 +18,7 @@ EmbeddingWorker::EmbeddingWorker(const EmbeddingSettings& settings, QObject* par
   params.batch_iterations = settings.batch_iterations;
   live_ = std::make_unique<embed::LiveEmbedding>(params);
   thread_ = QThread::create([this] {
+    lower_this_thread_priority();
     try {
       live_->run([this](const embed::LiveFrame& f) {
         EmbeddingFrame frame;

@@ -2,6 +2,8 @@
 
 #include <QThread>
 
+#include "app/gui/worker_thread.h"
+
 #include "core/util/error.h"
 
 namespace lorastudio::gui {
@@ -12,7 +14,10 @@ GenerationJob* GenerationJob::start(std::shared_ptr<api::Generator> generator, a
   qRegisterMetaType<lorastudio::gui::GenerationOutcome>();
   auto* job = new GenerationJob;
   job->moveToThread(receiver->thread());
-  QThread* thread = QThread::create([job, generator, condition, params] { job->run(generator, condition, params); });
+  QThread* thread = QThread::create([job, generator, condition, params] {
+    lower_this_thread_priority();
+    job->run(generator, condition, params);
+  });
   thread->setObjectName(QStringLiteral("generation"));
   QObject::connect(thread, &QThread::finished, thread, &QObject::deleteLater);
   QObject::connect(thread, &QThread::finished, job, &QObject::deleteLater);

@@ -1,5 +1,7 @@
 #include "app/gui/preview_worker.h"
 
+#include "app/gui/worker_thread.h"
+
 #include <QFileInfo>
 #include <QFont>
 #include <QPainter>
@@ -17,7 +19,10 @@ PreviewWorker::PreviewWorker(std::unique_ptr<PreviewProvider> provider, QObject*
     : QObject(parent), provider_(std::move(provider)) {
   title_ = QString::fromStdString(provider_->title());
   for (const auto& s : provider_->subjects()) subjects_ << QString::fromStdString(s);
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    lower_this_thread_priority();
+    loop();
+  });
 }
 
 PreviewWorker::~PreviewWorker() {

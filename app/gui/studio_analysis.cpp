@@ -135,14 +135,15 @@ void StudioWindow::start_candidates(const DemoContent& demo) {
   connect(previews_.get(), &PreviewWorker::failed, this, &StudioWindow::show_error);
 }
 
-void StudioWindow::on_generated(const GenerationRecord& record, const GenerationOutcome& outcome, QVector<int> final_points) {
-  if (!store_) return;
+QVector<int> StudioWindow::on_generated(const GenerationRecord& record, const GenerationOutcome& outcome, QVector<int> final_points) {
+  if (!store_) return {};
   const QVector<int> ids = store_->add(record, outcome);
   for (int i = 0; i < ids.size() && i < final_points.size(); ++i) final_point_[ids[i]] = final_points[i];
   results_->set_rows(store_->rows());
   const int before = interpolation_->adapter_a();
   interpolation_->set_adapters(store_->choices());
   if (before < 0 && ids.size() >= 2) interpolation_->set_ends(ids.front(), ids.back());
+  return ids;
 }
 
 void StudioWindow::on_scored() {
@@ -154,8 +155,8 @@ void StudioWindow::on_scored() {
       auto& p = scene_.points[final_point_[r.id]];
       p.metric = r.score;
       p.metric_name = tr("score");
+      view_->set_point_metric(final_point_[r.id], r.score, p.metric_name);
     }
-  refresh_scene();
   statusBar()->showMessage(tr("%1 candidates scored").arg(rows.size()), 5000);
   Q_EMIT candidates_scored();
 }

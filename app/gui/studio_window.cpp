@@ -80,6 +80,25 @@ void StudioWindow::build_menus() {
     if (!dir.isEmpty()) open_demo(dir);
   });
   open->setShortcut(QKeySequence::Open);
+  file->addAction(tr("Open project…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a project"), QString(), tr("LoRA Studio projects (*.lsproject)"));
+        if (!path.isEmpty()) open_project(path);
+      })->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+  recent_menu_ = file->addMenu(tr("Open recent"));
+  rebuild_recent_menu();
+  const auto save_as = [this] {
+    QString path = QFileDialog::getSaveFileName(this, tr("Save the project"), QStringLiteral("studio.lsproject"),
+                                                tr("LoRA Studio projects (*.lsproject)"));
+    if (path.isEmpty()) return;
+    if (!path.endsWith(QStringLiteral(".lsproject"))) path += QStringLiteral(".lsproject");
+    save_project(path);
+  };
+  file->addAction(tr("Save project"), this, [this, save_as] {
+        if (project_path_.isEmpty()) save_as();
+        else save_project(project_path_);
+      })->setShortcut(QKeySequence::Save);
+  file->addAction(tr("Save project as…"), this, save_as)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+  file->addSeparator();
   QAction* paste = file->addAction(tr("Paste style image"), this, &StudioWindow::paste_image);
   paste->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_V));
   QAction* exported = file->addAction(tr("Export view…"), this, &StudioWindow::export_view);
@@ -108,6 +127,7 @@ void StudioWindow::build_menus() {
     toggle->setCheckable(true);
     toggle->setChecked(true);
     connect(toggle, &QAction::toggled, this, [this, kind = kind](bool on) { view_->set_kind_visible(kind, on); });
+    layer_actions_[static_cast<int>(kind)] = toggle;
   }
   view->addSeparator();
   view->addAction(tr("Fit"), view_, &widgets::TrajectoryView::fit)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
@@ -295,7 +315,8 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
     p.label = tr("%1 (%2 of its checkpoints)").arg(demo_->atlas_tasks[t], demo_->soup_kind);
     scene_.points.push_back(p);
   }
-  refresh_scene();
+  if (!pending_project_) refresh_scene();  // a project's replay rebuilds the view once, at its end
+  embedding_.reset();
   embedding_ = std::make_unique<EmbeddingWorker>(EmbeddingSettings{});
   connect(embedding_.get(), &EmbeddingWorker::frame_ready, this, &StudioWindow::on_frame);
   connect(embedding_.get(), &EmbeddingWorker::failed, this, &StudioWindow::show_error);
@@ -307,6 +328,14 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
   add_embedded_rows(rows, demo_->dims);
   update_view_title();
   start_candidates(*demo_);
+  generations_.clear();
+  paths_so_far_ = 0;
+  if (pending_project_) {
+    auto project = std::move(pending_project_);
+    pending_project_.reset();
+    replay_project(project);
+  }
+
   generate_->setEnabled(true);
   pick_->setEnabled(true);
   statusBar()->showMessage(tr("%1 styles; embedding the checkpoints…").arg(demo_->styles.size()), 5000);
@@ -370,83 +399,6 @@ void StudioWindow::select_condition(const QString& style) {
 QString StudioWindow::selected_style() const {
   const auto* item = conditions_->currentItem();
   return item ? item->data(Qt::UserRole).toString() : QString();
-}
-
-void StudioWindow::generate() {
-  if (!demo_ || job_) return;
-  const QString style = selected_style();
-  const auto it = std::find_if(demo_->styles.begin(), demo_->styles.end(), [&](const auto& s) { return s.name == style; });
-  if (it == demo_->styles.end()) return;
-  api::Condition condition;
-  condition.image_path = it->condition.toStdString();
-  api::GenerationParams params;
-  params.count = samples_->value();
-  params.steps = steps_->value();
-  params.seed = static_cast<uint64_t>(seed_->value());
-  params.sampler = *api::sampler_from_string(sampler_->currentText().toStdString());
-  params.guidance = guidance_->value();
-  params.preview_every = 1;
-  // The samples' steps join the scene in the order the embedding receives them: per step, every sample.
-  const int group = families_.indexOf(it->family);
-  QVector<int> final_points;
-  for (int step = 1; step <= params.steps; ++step)
-    for (int sample = 0; sample < params.count; ++sample) {
-      if (step == params.steps) final_points << scene_.points.size();
-      widgets::ScenePoint p;
-      p.kind = step == params.steps ? widgets::PointKind::Generated : widgets::PointKind::SampleStep;
-      p.group = group;
-      p.sample = sample;
-      p.path = paths_so_far_ + sample;
-      p.step = step;
-      p.label = tr("%1, sample %2").arg(style).arg(sample);
-      scene_.points.push_back(p);
-    }
-  refresh_scene();
-  QVector<int> own;  // the condition's own training checkpoints, ringed and named in the view
-  for (int i = 0; i < static_cast<int>(demo_->atlas_task.size()); ++i)
-    if (demo_->atlas_tasks[demo_->atlas_task[i]] == style) own << i;
-  view_->set_highlight(own, it->held_out ? tr("%1 (held out)").arg(style) : style);
-  embedding_->open_input();
-  settled_reported_ = false;
-  job_ = GenerationJob::start(demo_->generator, condition, params, this);
-  connect(job_, &GenerationJob::progressed, this, [this](int step, int total) {
-    progress_->setRange(0, total);
-    progress_->setValue(step);
-  });
-  connect(job_, &GenerationJob::stepped, this, &StudioWindow::on_step);
-  GenerationRecord record{style, it->condition, demo_->name, static_cast<int>(params.count), params.steps,
-                          sampler_->currentText(), params.seed, params.guidance};
-  connect(job_, &GenerationJob::finished, this, [this, record, final_points](const GenerationOutcome& outcome) {
-    finish_generation();
-    statusBar()->showMessage(outcome.cancelled ? tr("Generation cancelled")
-                                               : tr("Generated in %1 s; scoring the candidates…").arg(outcome.seconds, 0, 'f', 2),
-                             8000);
-    on_generated(record, outcome, final_points);
-    Q_EMIT generation_finished(outcome.cancelled);
-  });
-  connect(job_, &GenerationJob::failed, this, [this](const QString& message) {
-    finish_generation();
-    show_error(message);
-  });
-  paths_so_far_ += static_cast<int>(params.count);
-  generate_->setEnabled(false);
-  cancel_->setEnabled(true);
-  statusBar()->showMessage(tr("Generating %1 adapters for %2…").arg(params.count).arg(style));
-}
-
-void StudioWindow::finish_generation() {
-  job_ = nullptr;
-  embedding_->close_input();
-  generate_->setEnabled(true);
-  cancel_->setEnabled(false);
-}
-
-void StudioWindow::on_step(const StepLatents& step) {
-  if (embedding_ && step.rows) add_embedded_rows(*step.rows, step.dims);
-}
-
-void StudioWindow::cancel() {
-  if (job_) job_->cancel();
 }
 
 void StudioWindow::show_error(const QString& message) {

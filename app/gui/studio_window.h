@@ -11,12 +11,14 @@
 #include <QMap>
 #include <QPair>
 
+#include "app/gui/candidate_store.h"
 #include "app/gui/generation_job.h"
 #include "widgets/trajectory_scene.h"
 
 class QAction;
 class QCloseEvent;
 class QDoubleSpinBox;
+class QMenu;
 class QDragEnterEvent;
 class QDropEvent;
 class QComboBox;
@@ -48,6 +50,7 @@ struct EmbeddingFrame;
 struct GenerationRecord;
 struct StepLatents;
 struct DemoContent;
+struct ProjectContent;
 
 class StudioWindow : public QMainWindow {
   Q_OBJECT
@@ -72,6 +75,11 @@ class StudioWindow : public QMainWindow {
   void export_candidate(int id, const QString& format, const QString& path);  // in the background
   int condition_count() const;
   void select_condition(const QString& style);
+  // Projects (a .lsproject file: the demo, every generation with its trajectories, the view), in the
+  // background; project_saved() / project_opened() or failed().
+  void save_project_as(const QString& path) { save_project(path); }
+  void open_project_file(const QString& path) { open_project(path); }
+  QString project_path() const { return project_path_; }
   // A style image of one's own as a condition (picked, dropped or pasted); false (and an error shown) when it
   // is not an image this build reads.
   bool add_image_condition(const QString& path);
@@ -81,6 +89,8 @@ class StudioWindow : public QMainWindow {
   void generation_finished(bool cancelled);
   void embedding_settled();
   void candidates_scored();
+  void project_saved(const QString& path);
+  void project_opened(const QString& path);
   void failed(const QString& message);
 
  private:
@@ -89,12 +99,21 @@ class StudioWindow : public QMainWindow {
   // studio_analysis.cpp: the results, interpolation and inspector docks
   void build_analysis_docks();
   void start_candidates(const DemoContent& demo);
-  void on_generated(const GenerationRecord& record, const GenerationOutcome& outcome, QVector<int> final_points);
+  QVector<int> on_generated(const GenerationRecord& record, const GenerationOutcome& outcome, QVector<int> final_points);
   void on_scored();
   void request_preview(int a, int b, double lambda, int subject, bool draft);
   void save_contact_sheet(int a, int b, int subject, int steps);
   void export_selected();
   void finish_generation();
+  // studio_generation.cpp
+  // → the final points; refresh: rebuild the view now (a replay adds every generation, then rebuilds once)
+  QVector<int> add_generation_points(const QString& style, int samples, int steps, bool refresh = true);
+  // studio_project_io.cpp
+  void save_project(const QString& path);
+  void open_project(const QString& path);
+  void replay_project(std::shared_ptr<const ProjectContent> project);
+  void remember_recent(const QString& path);
+  void rebuild_recent_menu();
   void pick_image();
   void paste_image();                              // an image on the clipboard, saved to the cache
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -119,12 +138,24 @@ class StudioWindow : public QMainWindow {
   CandidateStore* store_ = nullptr;
   std::unique_ptr<PreviewWorker> previews_;
   QMap<int, int> final_point_;  // candidate id → its final point in the scene
+  struct GenerationData {  // a finished generation, as a project saves it
+    GenerationRecord record;
+    std::vector<std::shared_ptr<const std::vector<float>>> steps;  // x_t rows after each step
+    int64_t dims = 0;
+    QVector<int> ids;  // its candidates
+  };
+  QVector<GenerationData> generations_;
+  std::vector<std::shared_ptr<const std::vector<float>>> current_steps_;
+  std::shared_ptr<const ProjectContent> pending_project_;  // replayed once its demo has loaded
+  QString project_path_;
+  QMenu* recent_menu_ = nullptr;
   QPair<int, int> compared_{-1, -1};  // the pair the inspector's cosines are of
   Projection projection_ = Projection::Tsne;
   std::unique_ptr<PcaLayout> pca_;
   widgets::ScenePositions tsne_positions_;  // the latest t-SNE frame
   QString tsne_title_;
   QAction *tsne_action_ = nullptr, *pca_action_ = nullptr;
+  QMap<int, QAction*> layer_actions_;  // by PointKind
   QListWidget* conditions_ = nullptr;
   QSpinBox *samples_ = nullptr, *steps_ = nullptr, *seed_ = nullptr;
   QComboBox* sampler_ = nullptr;

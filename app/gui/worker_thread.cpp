@@ -2,7 +2,19 @@
 
 #include <QThread>
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace lorastudio::gui {
+
+void lower_this_thread_priority() {
+#if defined(__linux__)
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);  // per thread on Linux; failure is harmless
+#endif
+}
 
 void run_in_worker(QObject* receiver, std::function<Continuation()> work, std::function<void(const QString&)> on_error,
                    const QString& thread_name) {
@@ -11,6 +23,7 @@ void run_in_worker(QObject* receiver, std::function<Continuation()> work, std::f
   // Queued onto the receiver's thread; Qt drops the connection when the receiver is destroyed.
   QObject::connect(relay, &CallbackRelay::call, receiver, [](const Continuation& c) { if (c) c(); }, Qt::QueuedConnection);
   QThread* thread = QThread::create([relay, work = std::move(work), on_error = std::move(on_error)] {
+    lower_this_thread_priority();
     Continuation done;
     try {
       done = work();

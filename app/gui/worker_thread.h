@@ -17,6 +17,11 @@ class CallbackRelay : public QObject {
   void call(const lorastudio::gui::Continuation& continuation);
 };
 
+// Called first thing on a worker thread: the thread (and the threads it starts, which inherit it) yields to
+// the GUI thread when both want a core (Linux nice 10; elsewhere nothing). Background work then never holds
+// the window up on a machine with few cores, and still runs at full speed when the GUI is idle.
+void lower_this_thread_priority();
+
 void run_in_worker(QObject* receiver, std::function<Continuation()> work, std::function<void(const QString&)> on_error,
                    const QString& thread_name = QStringLiteral("worker"));
 

@@ -1,0 +1,188 @@
+// Studio projects: saving the demo, every finished generation (settings, every step's latents, the adapters)
+// and the view to a .lsproject file, and reopening one: its demo loads if needed, then the generations are
+// replayed into the embedding, the results and the interpolation without sampling again.
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMenu>
+#include <QSettings>
+#include <QStatusBar>
+
+#include <torch/torch.h>
+
+#include "app/gui/candidate_store.h"
+#include "app/gui/demo_content.h"
+#include "app/gui/embedding_worker.h"
+#include "app/gui/studio_window.h"
+#include "app/gui/worker_thread.h"
+#include "core/lora/lora_adapter.h"
+#include "core/studio/studio_project.h"
+#include "core/style/style_demo.h"
+#include "widgets/interpolation_panel.h"
+#include "widgets/results_table.h"
+#include "widgets/trajectory_view.h"
+
+namespace lorastudio::gui {
+
+struct ProjectContent {
+  QString path;
+  StudioProject project;
+};
+
+namespace {
+
+constexpr int kRecentProjects = 8;
+
+torch::Tensor step_tensor(const std::vector<std::shared_ptr<const std::vector<float>>>& steps, int64_t samples, int64_t dims) {
+  auto out = torch::empty({static_cast<int64_t>(steps.size()), samples, dims});
+  for (size_t s = 0; s < steps.size(); ++s)
+    std::copy(steps[s]->begin(), steps[s]->end(), out[static_cast<int64_t>(s)].data_ptr<float>());
+  return out;
+}
+
+std::vector<std::shared_ptr<const std::vector<float>>> step_rows(const torch::Tensor& latents) {
+  std::vector<std::shared_ptr<const std::vector<float>>> rows;
+  for (int64_t s = 0; s < latents.size(0); ++s) {
+    const auto step = latents[s].contiguous();
+    rows.push_back(std::make_shared<const std::vector<float>>(step.data_ptr<float>(), step.data_ptr<float>() + step.numel()));
+  }
+  return rows;
+}
+
+}  // namespace
+
+void StudioWindow::save_project(const QString& path) {
+  if (!demo_) {
+    show_error(tr("Open a demo before saving a project"));
+    return;
+  }
+  StudioProject project;
+  project.demo = demo_->bundle->dir;
+  const ZooLayout& layout = demo_->bundle->generator->layout;
+  for (const auto& g : generations_) {
+    ProjectGeneration out;
+    out.style = g.record.style.toStdString();
+    out.condition = g.record.condition.toStdString();
+    out.samples = g.record.samples;
+    out.steps = g.record.steps;
+    out.sampler = g.record.sampler.toStdString();
+    out.seed = g.record.seed;
+    out.guidance = g.record.guidance;
+    out.step_latents = step_tensor(g.steps, g.record.samples, g.dims);
+    std::vector<torch::Tensor> rows;
+    for (int id : g.ids) rows.push_back(layout.flatten(*store_->adapter(id)));
+    out.parameters = torch::stack(rows);
+    project.generations.push_back(std::move(out));
+  }
+  nlohmann::json hidden = nlohmann::json::array();
+  for (auto it = layer_actions_.begin(); it != layer_actions_.end(); ++it)
+    if (!it.value()->isChecked()) hidden.push_back(it.key());
+  project.view = {{"projection", projection_ == Projection::Pca ? "pca" : "tsne"},
+                  {"hidden_layers", hidden},
+                  {"interpolation",
+                   {{"a", interpolation_->adapter_a()}, {"b", interpolation_->adapter_b()}, {"lambda", interpolation_->lambda()},
+                    {"subject", interpolation_->subject()}}},
+                  {"selected", results_->selected_id()}};
+  statusBar()->showMessage(tr("Saving %1…").arg(path));
+  run_in_worker(
+      this,
+      [this, project, path]() -> Continuation {
+        save_studio_project(project, path.toStdString());
+        return [this, path] {
+          project_path_ = path;
+          remember_recent(path);
+          setWindowTitle(tr("LoRA Studio — %1 — %2").arg(demo_->name, QFileInfo(path).fileName()));
+          statusBar()->showMessage(tr("Saved %1").arg(path), 6000);
+          Q_EMIT project_saved(path);
+        };
+      },
+      [this](const QString& message) { show_error(message); }, QStringLiteral("project writer"));
+}
+
+void StudioWindow::open_project(const QString& path) {
+  if (job_) {
+    show_error(tr("Wait for the generation to finish (or cancel it) before opening a project"));
+    return;
+  }
+  statusBar()->showMessage(tr("Opening %1…").arg(path));
+  run_in_worker(
+      this,
+      [this, path]() -> Continuation {
+        auto content = std::make_shared<ProjectContent>();
+        content->path = path;
+        content->project = load_studio_project(path.toStdString());
+        return [this, content] {
+          pending_project_ = content;  // replayed by on_demo_loaded, on a fresh scene and embedding
+          if (demo_ && demo_->bundle->dir == content->project.demo) on_demo_loaded(demo_);
+          else open_demo(QString::fromStdString(content->project.demo));
+        };
+      },
+      [this](const QString& message) { show_error(message); }, QStringLiteral("project reader"));
+}
+
+void StudioWindow::replay_project(std::shared_ptr<const ProjectContent> content) {
+  const StudioProject& project = content->project;
+  const ZooLayout& layout = demo_->bundle->generator->layout;
+  generations_.clear();
+  embedding_->open_input();
+  for (const auto& g : project.generations) {
+    if (g.parameters.size(1) != layout.dim()) {
+      show_error(tr("%1: its adapters do not fit this demo's generator").arg(content->path));
+      break;
+    }
+    const GenerationRecord record{QString::fromStdString(g.style), QString::fromStdString(g.condition), demo_->name,
+                                  static_cast<int>(g.samples), static_cast<int>(g.steps), QString::fromStdString(g.sampler),
+                                  g.seed, g.guidance};
+    if (!demo_->style(record.style)) add_image_condition(record.condition);  // an image of one's own
+    const QVector<int> final_points = add_generation_points(record.style, record.samples, record.steps, false);
+    const auto steps = step_rows(g.step_latents);
+    const int64_t dims = g.step_latents.size(2);
+    for (const auto& rows : steps) add_embedded_rows(*rows, dims);
+    GenerationOutcome outcome;
+    auto adapters = std::make_shared<std::vector<LoraAdapter>>();
+    for (int64_t i = 0; i < g.samples; ++i) adapters->push_back(layout.unflatten(g.parameters[i]));
+    outcome.adapters = std::move(adapters);
+    outcome.final_latents = steps.back();
+    outcome.dims = dims;
+    const QVector<int> ids = on_generated(record, outcome, final_points);
+    generations_.push_back({record, steps, dims, ids});
+  }
+  embedding_->close_input();
+  refresh_scene();
+  const auto& view = project.view;
+  if (view.value("projection", "tsne") == "pca") set_projection(Projection::Pca);
+  for (auto* action : layer_actions_) action->setChecked(true);
+  for (const auto& kind : view.value("hidden_layers", nlohmann::json::array()))
+    if (kind.is_number_integer() && layer_actions_.contains(kind.get<int>())) layer_actions_[kind.get<int>()]->setChecked(false);
+  if (view.contains("interpolation")) {
+    const auto& i = view["interpolation"];
+    interpolation_->set_ends(i.value("a", -1), i.value("b", -1));
+    interpolation_->set_lambda(i.value("lambda", 0.5));
+  }
+  if (view.value("selected", -1) >= 0) select_candidate(view.value("selected", -1));
+  project_path_ = content->path;
+  remember_recent(content->path);
+  setWindowTitle(tr("LoRA Studio — %1 — %2").arg(demo_->name, QFileInfo(content->path).fileName()));
+  statusBar()->showMessage(tr("Opened %1: %2 generations").arg(content->path).arg(project.generations.size()), 6000);
+  Q_EMIT project_opened(content->path);
+}
+
+void StudioWindow::remember_recent(const QString& path) {
+  QSettings settings;
+  QStringList recent = settings.value(QStringLiteral("studio/recent")).toStringList();
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > kRecentProjects) recent.removeLast();
+  settings.setValue(QStringLiteral("studio/recent"), recent);
+  rebuild_recent_menu();
+}
+
+void StudioWindow::rebuild_recent_menu() {
+  recent_menu_->clear();
+  const QStringList recent = QSettings().value(QStringLiteral("studio/recent")).toStringList();
+  for (const QString& path : recent) recent_menu_->addAction(QFileInfo(path).fileName(), this, [this, path] { open_project(path); })->setToolTip(path);
+  recent_menu_->setEnabled(!recent.isEmpty());
+}
+
+}  // namespace lorastudio::gui
