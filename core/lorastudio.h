@@ -77,6 +77,10 @@ struct Condition {
   std::vector<std::string> examples;
   std::string image_path;  // a style image (PNG, JPEG, PPM, ...); loaded by the generation
   std::string task;        // a training task's name: its condition, and its statistics for decoding
+  // A condition walk: the encoded condition moved towards `towards` by `towards_weight` (0 = this condition,
+  // 1 = the other); in between the adapters decode with the generator's global statistics.
+  std::shared_ptr<const Condition> towards;
+  double towards_weight = 0;
 };
 
 struct GenerationParams {

@@ -1,7 +1,7 @@
 // The studio on the embedded style demo: it opens at once and loads in the background, embeds the atlas of
 // training checkpoints live, generates with progress, streams every sampling step into the trajectory view,
 // scores and ranks the candidates, previews a λ drag between two of them, saves a contact sheet, exports one,
-// saves the project and reopens it;
+// walks from one condition to another, saves the project and reopens it;
 // and the GUI thread never stalls longer than 50 ms meanwhile (a watchdog timer measures it).
 #include <QtTest/QtTest>
 
@@ -100,6 +100,8 @@ class TestGuiStudioWindow : public QObject {
     checkInterpolation(window);
     watchdog.set_phase("export");
     checkExport(window);
+    watchdog.set_phase("walk");
+    checkWalk(window);
     QCOMPARE(failed.count(), 0);
     watchdog.set_phase("project");
     checkProject(window);  // ends with a deliberately bad file, reported through failed()
@@ -221,6 +223,28 @@ class TestGuiStudioWindow : public QObject {
     QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(&window, &drop);
     QCOMPARE(window.condition_count(), before + 2);
+  }
+
+  // A condition walk from sepia to emboss: its points and the ΔW interpolation's join the view, with a figure.
+  void checkWalk(StudioWindow& window) {
+    auto* view = window.trajectory_view();
+    const int before = view->scene().points.size();
+    QSignalSpy walked(&window, &StudioWindow::walk_finished);
+    window.select_condition(QStringLiteral("sepia"));
+    window.set_walk_target(QStringLiteral("emboss"));
+    window.start_walk();
+    QVERIFY(walked.wait(60000));
+    const double step = walked.first().first().toDouble();
+    QVERIFY(step > 0 && step <= 1.0 + 1e-6);
+    int walk = 0, interpolated = 0;
+    for (const auto& p : view->scene().points) {
+      walk += p.kind == lorastudio::widgets::PointKind::Walk;
+      interpolated += p.kind == lorastudio::widgets::PointKind::Interpolated;
+    }
+    QCOMPARE(walk, 7);
+    QCOMPARE(interpolated, 7);
+    QCOMPARE(view->scene().points.size(), before + 14);
+    QTRY_VERIFY_WITH_TIMEOUT(view->shown_points() == view->scene().points.size(), 30000);
   }
 
   // Saved, then reopened in the same window (which starts over from the file): the same trajectories,

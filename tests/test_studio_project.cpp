@@ -34,6 +34,15 @@ StudioProject sample_project() {
     gen.parameters = torch::randn({gen.samples, 40});
     p.generations.push_back(gen);
   }
+  ProjectWalk walk;
+  walk.from = "sepia";
+  walk.to = "emboss";
+  walk.weights = {0, 0.5, 1};
+  walk.latents = torch::randn({3, 16});
+  walk.interpolation_latents = torch::randn({3, 16});
+  walk.largest_step = 0.8;
+  walk.interpolation_largest_step = 0.5;
+  p.walks.push_back(walk);
   p.view = {{"projection", "pca"}, {"hidden_layers", {1}}, {"interpolation", {{"a", 0}, {"b", 6}, {"lambda", 1.1}}}};
   return p;
 }
@@ -63,6 +72,12 @@ class TestStudioProject : public QObject {
       QVERIFY(torch::equal(b.step_latents, a.step_latents));
       QVERIFY(torch::equal(b.parameters, a.parameters));
     }
+    QCOMPARE(q.walks.size(), size_t(1));
+    QCOMPARE(q.walks[0].to, std::string("emboss"));
+    QCOMPARE(q.walks[0].weights, p.walks[0].weights);
+    QCOMPARE(q.walks[0].largest_step, 0.8);
+    QVERIFY(torch::equal(q.walks[0].latents, p.walks[0].latents));
+    QVERIFY(torch::equal(q.walks[0].interpolation_latents, p.walks[0].interpolation_latents));
     QCOMPARE(q.view, p.view);
   }
 

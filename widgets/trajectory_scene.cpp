@@ -10,6 +10,8 @@ QString kind_name(PointKind kind) {
     case PointKind::Soup: return QCoreApplication::translate("TrajectoryScene", "ΔW soup");
     case PointKind::SampleStep: return QCoreApplication::translate("TrajectoryScene", "sampling step");
     case PointKind::Generated: return QCoreApplication::translate("TrajectoryScene", "generated");
+    case PointKind::Walk: return QCoreApplication::translate("TrajectoryScene", "condition walk");
+    case PointKind::Interpolated: return QCoreApplication::translate("TrajectoryScene", "ΔW interpolation of its ends");
   }
   return {};
 }

@@ -13,8 +13,10 @@
 
 namespace lorastudio::widgets {
 
-enum class PointKind { Checkpoint, Soup, SampleStep, Generated };
-QString kind_name(PointKind kind);  // "checkpoint", "ΔW soup", "sampling step", "generated"
+// Walk: an adapter generated on a condition walk; Interpolated: the weight-space interpolation between the
+// walk's ends at the same weight.
+enum class PointKind { Checkpoint, Soup, SampleStep, Generated, Walk, Interpolated };
+QString kind_name(PointKind kind);  // "checkpoint", "ΔW soup", "sampling step", "generated", "condition walk", …
 
 struct ScenePoint {
   PointKind kind = PointKind::Checkpoint;

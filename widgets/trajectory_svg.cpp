@@ -42,6 +42,13 @@ QString shape(PointKind kind, const QPointF& c, const QColor& color) {
       return QStringLiteral("<polygon points='%1,%2 %3,%4 %1,%5 %6,%4' fill='%7' stroke='black'/>\n")
           .arg(c.x(), 0, 'f', 1).arg(c.y() - 6, 0, 'f', 1).arg(c.x() + 6, 0, 'f', 1).arg(c.y(), 0, 'f', 1)
           .arg(c.y() + 6, 0, 'f', 1).arg(c.x() - 6, 0, 'f', 1).arg(fill);
+    case PointKind::Walk:
+      return QStringLiteral("<polygon points='%1,%2 %3,%4 %5,%4' fill='%6' stroke='black'/>\n")
+          .arg(c.x(), 0, 'f', 1).arg(c.y() - 6, 0, 'f', 1).arg(c.x() + 5.5, 0, 'f', 1).arg(c.y() + 4, 0, 'f', 1)
+          .arg(c.x() - 5.5, 0, 'f', 1).arg(fill);
+    case PointKind::Interpolated:
+      return QStringLiteral("<rect x='%1' y='%2' width='8' height='8' fill='white' stroke='%3' stroke-width='1.5'/>\n")
+          .arg(c.x() - 4, 0, 'f', 1).arg(c.y() - 4, 0, 'f', 1).arg(fill);
     case PointKind::Generated: {
       QString points;
       for (int k = 0; k < 10; ++k) {
@@ -77,7 +84,8 @@ QString trajectory_svg(const TrajectoryScene& scene, const std::vector<float>& x
     }
     s << "'/>\n";
   }
-  for (const PointKind kind : {PointKind::SampleStep, PointKind::Checkpoint, PointKind::Soup, PointKind::Generated})
+  for (const PointKind kind : {PointKind::SampleStep, PointKind::Checkpoint, PointKind::Soup, PointKind::Generated,
+                               PointKind::Walk, PointKind::Interpolated})
     for (int i = 0; i < count; ++i) {
       const ScenePoint& p = scene.points[i];
       if (p.kind != kind) continue;

@@ -20,6 +20,8 @@ QCPScatterStyle vector_marker(PointKind kind, const QColor& color) {
     case PointKind::Soup: return QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(Qt::black, 1.2), color, 11);
     case PointKind::Generated: return QCPScatterStyle(QCPScatterStyle::ssStar, QPen(color.darker(160), 2), color, 13);
     case PointKind::SampleStep: return QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(color, 1), Qt::white, 4);
+    case PointKind::Walk: return QCPScatterStyle(QCPScatterStyle::ssTriangle, QPen(Qt::black, 1.2), color, 11);
+    case PointKind::Interpolated: return QCPScatterStyle(QCPScatterStyle::ssSquare, QPen(color.darker(150), 1.6), Qt::white, 8);
   }
   return {};
 }
@@ -110,16 +112,19 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
   for (int i = 0; i < scene.points.size(); ++i)
     if (scene.points[i].path_id() >= 0) paths[scene.points[i].path_id()].push_back(i);
   for (auto it = paths.begin(); it != paths.end(); ++it) {
-    const QColor color = group_color(scene.points[it.value().front()].group);
+    const ScenePoint& first = scene.points[it.value().front()];
+    const QColor color = first.group < scene.groups.size() && scene.groups[first.group].color.isValid() ? scene.groups[first.group].color
+                                                                                                     : group_color(first.group);
+    const bool walk = first.kind == PointKind::Walk || first.kind == PointKind::Interpolated;
     auto* curve = new QCPCurve(plot_->xAxis, plot_->yAxis);
     QColor line = color;
-    line.setAlpha(150);
-    curve->setPen(QPen(line, 1.4));
-    curve->setScatterStyle(marker(PointKind::SampleStep, color));
+    line.setAlpha(walk ? 220 : 150);
+    curve->setPen(QPen(line, walk ? 2.2 : 1.4, first.kind == PointKind::Interpolated ? Qt::DashLine : Qt::SolidLine));
+    curve->setScatterStyle(walk ? QCPScatterStyle(QCPScatterStyle::ssNone) : marker(PointKind::SampleStep, color));
     curve->removeFromLegend();
-    add_layer(curve, PointKind::SampleStep, it.value());
+    add_layer(curve, walk ? first.kind : PointKind::SampleStep, it.value());
   }
-  for (const PointKind kind : {PointKind::Checkpoint, PointKind::Soup, PointKind::Generated}) {
+  for (const PointKind kind : {PointKind::Checkpoint, PointKind::Soup, PointKind::Generated, PointKind::Walk, PointKind::Interpolated}) {
     for (int g = 0; g < scene.groups.size(); ++g) {
       QVector<int> members;
       for (int i = 0; i < scene.points.size(); ++i)
@@ -158,7 +163,7 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
 // One neutral legend entry per kind of point present besides checkpoints (tasks are told by colour).
 void TrajectoryView::add_kind_legend(const TrajectoryScene& scene) {
   const QColor neutral(110, 110, 110);
-  for (const PointKind kind : {PointKind::Soup, PointKind::SampleStep, PointKind::Generated}) {
+  for (const PointKind kind : {PointKind::Soup, PointKind::SampleStep, PointKind::Generated, PointKind::Walk, PointKind::Interpolated}) {
     const bool present = std::any_of(scene.points.begin(), scene.points.end(), [&](const ScenePoint& p) { return p.kind == kind; });
     if (!present) continue;
     auto* entry = plot_->addGraph();

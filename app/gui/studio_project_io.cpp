@@ -16,6 +16,7 @@
 #include "app/gui/embedding_worker.h"
 #include "app/gui/studio_window.h"
 #include "app/gui/worker_thread.h"
+#include "core/generator/condition_walk.h"
 #include "core/lora/lora_adapter.h"
 #include "core/studio/studio_project.h"
 #include "core/style/style_demo.h"
@@ -75,6 +76,18 @@ void StudioWindow::save_project(const QString& path) {
     out.parameters = torch::stack(rows);
     project.generations.push_back(std::move(out));
   }
+  for (const auto& w : walks_) {
+    ProjectWalk out;
+    out.from = w.from.toStdString();
+    out.to = w.to.toStdString();
+    out.weights = w.walk->weights;
+    const int64_t count = w.walk->latents.size(0) / static_cast<int64_t>(w.walk->weights.size());
+    out.latents = w.walk->latents.index({torch::indexing::Slice(torch::indexing::None, torch::indexing::None, count)}).contiguous();
+    out.interpolation_latents = w.walk->interpolation_latents;
+    out.largest_step = w.walk->largest_step;
+    out.interpolation_largest_step = w.walk->interpolation_largest_step;
+    project.walks.push_back(std::move(out));
+  }
   nlohmann::json hidden = nlohmann::json::array();
   for (auto it = layer_actions_.begin(); it != layer_actions_.end(); ++it)
     if (!it.value()->isChecked()) hidden.push_back(it.key());
@@ -125,6 +138,7 @@ void StudioWindow::replay_project(std::shared_ptr<const ProjectContent> content)
   const StudioProject& project = content->project;
   const ZooLayout& layout = demo_->bundle->generator->layout;
   generations_.clear();
+  walks_.clear();
   embedding_->open_input();
   for (const auto& g : project.generations) {
     if (g.parameters.size(1) != layout.dim()) {
@@ -149,6 +163,16 @@ void StudioWindow::replay_project(std::shared_ptr<const ProjectContent> content)
     generations_.push_back({record, steps, dims, ids});
   }
   embedding_->close_input();
+  for (const auto& w : project.walks) {  // the walks as they were placed (their adapters are not kept)
+    auto walk = std::make_shared<ConditionWalk>();
+    walk->weights = w.weights;
+    walk->latents = w.latents;
+    walk->interpolation_latents = w.interpolation_latents;
+    walk->largest_step = w.largest_step;
+    walk->interpolation_largest_step = w.interpolation_largest_step;
+    walks_.push_back({QString::fromStdString(w.from), QString::fromStdString(w.to), walk});
+    show_walk(*walk, walks_.back().from, walks_.back().to);
+  }
   refresh_scene();
   const auto& view = project.view;
   if (view.value("projection", "tsne") == "pca") set_projection(Projection::Pca);

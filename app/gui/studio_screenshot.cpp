@@ -22,6 +22,7 @@ struct Script {
   bool scored = false;   // the last generation's candidates
   bool settled = false;  // the embedding, since the last generation
   bool done = false;
+  bool walked = false;
 };
 
 // The best-scored candidate of a style, or -1.
@@ -65,6 +66,14 @@ void run_screenshot_script(StudioWindow& window, const QString& file, const QStr
     window.select_candidate(a);
     window.interpolation_panel()->set_ends(a, b);
     window.interpolation_panel()->set_lambda(0.4);
+    // Then a condition walk between the two styles; the picture once it has settled in the view.
+    window.select_condition(script->styles.front());
+    window.set_walk_target(script->styles.back());
+    window.start_walk();
+  };
+  const auto after_walk = [&window, file, panel, script] {
+    if (!script->done || !script->walked || !script->settled) return;
+    script->walked = false;
     // The preview and the inspection arrive from worker threads: give them a moment, then save.
     QTimer::singleShot(1500, &window, [&window, file, panel] {
       grab(window, file, panel);
@@ -76,7 +85,7 @@ void run_screenshot_script(StudioWindow& window, const QString& file, const QStr
     script->scored = script->settled = false;
     window.generate();
   };
-  QObject::connect(&window, &StudioWindow::embedding_settled, &window, [script, next, finish] {
+  QObject::connect(&window, &StudioWindow::embedding_settled, &window, [script, next, finish, after_walk] {
     if (script->generated == 0 && !script->settled) {
       script->settled = true;  // the checkpoints alone
       next();
@@ -84,6 +93,11 @@ void run_screenshot_script(StudioWindow& window, const QString& file, const QStr
     }
     script->settled = true;
     finish();
+    after_walk();
+  });
+  QObject::connect(&window, &StudioWindow::walk_finished, &window, [script](double) {
+    script->walked = true;
+    script->settled = false;  // the walk's points settle first
   });
   QObject::connect(&window, &StudioWindow::generation_finished, &window, [script, next](bool) {
     ++script->generated;

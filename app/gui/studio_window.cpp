@@ -170,6 +170,7 @@ bool StudioWindow::add_image_condition(const QString& path) {
   item->setToolTip(path);
   conditions_->addItem(item);
   conditions_->setCurrentItem(item);
+  walk_to_->addItem(name);
   return true;
 }
 
@@ -254,6 +255,19 @@ void StudioWindow::build_panel() {
   buttons->addWidget(generate_);
   buttons->addWidget(cancel_);
   layout->addLayout(buttons);
+  auto* walk_row = new QHBoxLayout;
+  walk_to_ = new QComboBox(panel);
+  walk_to_->setToolTip(tr("The condition to walk to from the selected one"));
+  walk_ = new QPushButton(tr("Walk"), panel);
+  walk_->setToolTip(tr("Condition walk: generate along the path between the two conditions' embeddings, shown beside "
+                       "the ΔW interpolation between its end adapters (does the generator generalise, or jump between "
+                       "the tasks it copies?)"));
+  walk_->setEnabled(false);
+  walk_row->addWidget(new QLabel(tr("Walk to"), panel));
+  walk_row->addWidget(walk_to_, 1);
+  walk_row->addWidget(walk_);
+  layout->addLayout(walk_row);
+  connect(walk_, &QPushButton::clicked, this, &StudioWindow::start_walk);
   progress_ = new QProgressBar(panel);
   progress_->setRange(0, 1);
   progress_->setValue(0);
@@ -329,6 +343,7 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
   update_view_title();
   start_candidates(*demo_);
   generations_.clear();
+  walks_.clear();
   paths_so_far_ = 0;
   if (pending_project_) {
     auto project = std::move(pending_project_);
@@ -338,6 +353,10 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
 
   generate_->setEnabled(true);
   pick_->setEnabled(true);
+  walk_to_->clear();
+  for (const auto& style : demo_->styles) walk_to_->addItem(style.name);
+  walk_to_->setCurrentIndex(std::min(walk_to_->count() - 1, 1));
+  walk_->setEnabled(walk_to_->count() > 1);
   statusBar()->showMessage(tr("%1 styles; embedding the checkpoints…").arg(demo_->styles.size()), 5000);
   Q_EMIT demo_loaded();
 }
@@ -388,6 +407,8 @@ void StudioWindow::on_frame(const EmbeddingFrame& frame) {
     Q_EMIT embedding_settled();
   }
 }
+
+void StudioWindow::set_walk_target(const QString& style) { walk_to_->setCurrentText(style); }
 
 int StudioWindow::condition_count() const { return conditions_->count(); }
 

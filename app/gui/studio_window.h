@@ -28,6 +28,9 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
+namespace lorastudio {
+struct ConditionWalk;
+}
 namespace lorastudio::api {
 class Generator;
 }
@@ -61,6 +64,8 @@ class StudioWindow : public QMainWindow {
 
   void open_demo(const QString& name_or_dir);  // loads in the background; demo_loaded() or failed()
   void generate();                             // the selected condition, with the panel's settings
+  void start_walk();                           // studio_walk.cpp: from the selected condition to "walk to"
+  void set_walk_target(const QString& style);
   void cancel();
   bool busy() const { return job_ != nullptr; }
   widgets::TrajectoryView* trajectory_view() const { return view_; }
@@ -90,6 +95,7 @@ class StudioWindow : public QMainWindow {
   void embedding_settled();
   void candidates_scored();
   void project_saved(const QString& path);
+  void walk_finished(double largest_step);
   void project_opened(const QString& path);
   void failed(const QString& message);
 
@@ -108,6 +114,7 @@ class StudioWindow : public QMainWindow {
   // studio_generation.cpp
   // → the final points; refresh: rebuild the view now (a replay adds every generation, then rebuilds once)
   QVector<int> add_generation_points(const QString& style, int samples, int steps, bool refresh = true);
+  void show_walk(const ConditionWalk& walk, const QString& from, const QString& to);
   // studio_project_io.cpp
   void save_project(const QString& path);
   void open_project(const QString& path);
@@ -145,6 +152,11 @@ class StudioWindow : public QMainWindow {
     QVector<int> ids;  // its candidates
   };
   QVector<GenerationData> generations_;
+  struct WalkData {  // a finished condition walk, as a project saves it
+    QString from, to;
+    std::shared_ptr<const ConditionWalk> walk;
+  };
+  QVector<WalkData> walks_;
   std::vector<std::shared_ptr<const std::vector<float>>> current_steps_;
   std::shared_ptr<const ProjectContent> pending_project_;  // replayed once its demo has loaded
   QString project_path_;
@@ -160,6 +172,10 @@ class StudioWindow : public QMainWindow {
   QSpinBox *samples_ = nullptr, *steps_ = nullptr, *seed_ = nullptr;
   QComboBox* sampler_ = nullptr;
   QDoubleSpinBox* guidance_ = nullptr;
+  QComboBox* walk_to_ = nullptr;
+  QPushButton* walk_ = nullptr;
+  bool walking_ = false;
+  double last_walk_step_ = 0;
   QPushButton *generate_ = nullptr, *cancel_ = nullptr, *pick_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* embedding_status_ = nullptr;

@@ -1,5 +1,6 @@
 // api::Generator: the public face of ConditionalGenerator + generate_adapters (core/lorastudio.h).
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -62,6 +63,11 @@ ConditionInput condition_input(const ConditionalGenerator& g, const Condition& c
   in.text = c.text;
   in.examples = c.examples;
   if (!c.image_path.empty()) in.image = load_rgb_image(c.image_path);
+  if (c.towards) {
+    if (!std::isfinite(c.towards_weight)) throw Error("generate: the walk weight must be a finite number");
+    in.towards = std::make_shared<const ConditionInput>(condition_input(g, *c.towards));
+    in.towards_weight = c.towards_weight;
+  }
   return in;
 }
 

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <memory>
+
 #include <torch/torch.h>
 
 namespace lorastudio {
@@ -21,6 +23,11 @@ struct ConditionInput {
   std::vector<std::string> examples;
   torch::Tensor image;     // [3, H, W] float in [0, 1]; undefined when the condition is text
   int64_t task_index = -1; // for onehot / learned encoders
+  // A condition walk: the encoded condition moved towards another one's, (1 − w)·c + w·c_towards with
+  // w = towards_weight. Generation decodes such a blend (0 < w < 1) with the global statistics.
+  std::shared_ptr<const ConditionInput> towards;
+  double towards_weight = 0;
+  bool is_blend() const { return towards && towards_weight != 0; }
 };
 
 struct ConditionEncoderConfig {

@@ -98,9 +98,12 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
   AutocastGuard bf16(o.bf16 && g.device().is_cuda());
   GeneratedAdapters out;
   out.task = o.task;
-  if (out.task.empty()) out.task = g.task_for_text(condition.text);
-  if (out.task.empty() && condition.image.defined()) out.task = g.task_for_image(condition.image);
-  if (out.task.empty() && condition.task_index >= 0 && condition.task_index < static_cast<int64_t>(g.tasks.size()))
+  const bool blend = condition.is_blend() && condition.towards_weight != 1;
+  if (out.task.empty() && condition.is_blend() && !blend)
+    return generate_adapters(g, *condition.towards, o, on_step);  // all the way: the other condition itself
+  if (out.task.empty() && !blend) out.task = g.task_for_text(condition.text);
+  if (out.task.empty() && !blend && condition.image.defined()) out.task = g.task_for_image(condition.image);
+  if (out.task.empty() && !blend && condition.task_index >= 0 && condition.task_index < static_cast<int64_t>(g.tasks.size()))
     out.task = g.tasks[static_cast<size_t>(condition.task_index)].name;
   if (!g.normalizer.can_normalize(out.task))
     throw Error(out.task.empty()
@@ -111,7 +114,11 @@ GeneratedAdapters generate_adapters(ConditionalGenerator& g, const ConditionInpu
   const torch::Device device = g.device();
   const int64_t n = o.count;
   const DecodePlan plan = decode_plan(g, out.task, device);
-  const torch::Tensor features = g.condition_encoder->encode({condition}).to(device);
+  torch::Tensor features = g.condition_encoder->encode({condition}).to(device);
+  if (blend) {
+    const double w = condition.towards_weight;
+    features = features * (1 - w) + g.condition_encoder->encode({*condition.towards}).to(device) * w;
+  }
   const torch::Tensor uncond = g.denoiser->null_condition().unsqueeze(0).expand({n, features.size(1)});
   torch::Generator gen = torch::make_generator<at::CPUGeneratorImpl>(o.seed);
   const auto shape = std::vector<int64_t>{n, g.config.autoencoder.latent_channels, g.config.autoencoder.latent_length};

@@ -32,6 +32,12 @@ torch::Tensor encode_rows(ConditionalGenerator& g, const std::string& task, cons
 
 }  // namespace
 
+torch::Tensor atlas_latents(ConditionalGenerator& g, const std::string& task, const torch::Tensor& params) {
+  torch::InferenceMode inference;
+  g.eval();
+  return encode_rows(g, task, params);
+}
+
 bool shares_a_factors(const ZooLayout& layout, const torch::Tensor& checkpoints) {
   if (checkpoints.size(0) < 2) return true;
   for (const auto& m : layout.modules()) {

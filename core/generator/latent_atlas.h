@@ -44,6 +44,10 @@ bool shares_a_factors(const ZooLayout& layout, const torch::Tensor& checkpoints)
 // the global ones for an unseen task). Throws Error when neither exists or D differs from the layout's.
 LatentAtlas build_latent_atlas(ConditionalGenerator& generator, const std::vector<AtlasTask>& tasks);
 
+// Flat parameters [N, D] in the atlas's space: normalised with `task`'s statistics (or the global ones when
+// the task has none) and encoded like the checkpoints. Throws Error without statistics.
+torch::Tensor atlas_latents(ConditionalGenerator& generator, const std::string& task, const torch::Tensor& params);
+
 // latents as float16 (or float32), task names and held-out flags in the metadata. Atomic; FileError.
 void save_latent_atlas(const LatentAtlas& atlas, const std::string& path, bool float16 = true);
 LatentAtlas load_latent_atlas(const std::string& path);  // FileError naming the file and the problem

@@ -51,6 +51,29 @@ ProjectGeneration read_generation(const nlohmann::json& j, const std::string& la
   return g;
 }
 
+std::string walk_name(size_t walk, const char* what) { return "walk_" + std::to_string(walk) + "." + what; }
+
+ProjectWalk read_walk(const nlohmann::json& j, const std::string& label, size_t index, const SafetensorsReader& reader) {
+  const JsonReader r(j, label, "walks[" + std::to_string(index) + "]");
+  r.only({"from", "to", "weights", "largest_step", "interpolation_largest_step"});
+  ProjectWalk w;
+  w.from = r.string_at("from");
+  w.to = r.string_at("to");
+  const nlohmann::json& weights = r.at("weights");
+  if (!weights.is_array() || weights.size() < 2) r.fail("weights", "expected at least 2 weights");
+  for (const auto& v : weights) w.weights.push_back(v.get<double>());
+  w.largest_step = r.double_at("largest_step", 0, 1e6);
+  w.interpolation_largest_step = r.double_at("interpolation_largest_step", 0, 1e6);
+  if (!reader.contains(walk_name(index, "latents"))) throw FileError(label, "the tensor " + walk_name(index, "latents") + " is missing");
+  w.latents = reader.tensor(walk_name(index, "latents")).to(torch::kFloat32);
+  if (reader.contains(walk_name(index, "interpolation_latents")))
+    w.interpolation_latents = reader.tensor(walk_name(index, "interpolation_latents")).to(torch::kFloat32);
+  const auto fits = [&](const torch::Tensor& t) { return !t.defined() || (t.dim() == 2 && t.size(0) == static_cast<int64_t>(w.weights.size())); };
+  if (!fits(w.latents) || !fits(w.interpolation_latents) || !w.latents.defined())
+    throw FileError(label, "walk " + std::to_string(index) + ": its latents must be [weights, dim]");
+  return w;
+}
+
 }  // namespace
 
 void save_studio_project(const StudioProject& project, const std::string& path) {
@@ -63,7 +86,17 @@ void save_studio_project(const StudioProject& project, const std::string& path) 
     tensors.push_back({tensor_name(i, "step_latents"), g.step_latents.to(torch::kFloat32)});
     tensors.push_back({tensor_name(i, "parameters"), g.parameters.to(torch::kFloat32)});
   }
-  const nlohmann::json body = {{"demo", project.demo}, {"generations", generations}, {"view", project.view}};
+  nlohmann::json walks = nlohmann::json::array();
+  for (size_t i = 0; i < project.walks.size(); ++i) {
+    const auto& w = project.walks[i];
+    if (!w.latents.defined() || w.latents.dim() != 2 || w.latents.size(0) != static_cast<int64_t>(w.weights.size()))
+      throw Error("project: walk " + std::to_string(i) + ": latents must be [weights, dim]");
+    walks.push_back({{"from", w.from}, {"to", w.to}, {"weights", w.weights}, {"largest_step", w.largest_step},
+                     {"interpolation_largest_step", w.interpolation_largest_step}});
+    tensors.push_back({walk_name(i, "latents"), w.latents.to(torch::kFloat32)});
+    if (w.interpolation_latents.defined()) tensors.push_back({walk_name(i, "interpolation_latents"), w.interpolation_latents.to(torch::kFloat32)});
+  }
+  const nlohmann::json body = {{"demo", project.demo}, {"generations", generations}, {"walks", walks}, {"view", project.view}};
   write_safetensors(path, tensors,
                     {{"format", kStudioProjectFormat}, {"version", std::to_string(kStudioProjectVersion)}, {"project", body.dump()}});
 }
@@ -84,12 +117,17 @@ StudioProject load_studio_project(const std::string& path) {
     throw FileError(path, "the metadata 'project' is missing or not JSON");
   }
   const JsonReader r(body, path);
-  r.only({"demo", "generations", "view"});
+  r.only({"demo", "generations", "walks", "view"});
   StudioProject project;
   project.demo = r.string_at("demo");
   const nlohmann::json& generations = r.at("generations");
   if (!generations.is_array()) r.fail("generations", "expected an array");
   for (size_t i = 0; i < generations.size(); ++i) project.generations.push_back(read_generation(generations[i], path, i, reader));
+  if (r.has("walks")) {
+    const nlohmann::json& walks = r.at("walks");
+    if (!walks.is_array()) r.fail("walks", "expected an array");
+    for (size_t i = 0; i < walks.size(); ++i) project.walks.push_back(read_walk(walks[i], path, i, reader));
+  }
   if (r.has("view")) project.view = r.at("view");
   return project;
 }

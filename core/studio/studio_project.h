@@ -27,9 +27,18 @@ struct ProjectGeneration {
   torch::Tensor parameters;    // [samples, D] float32: the adapters in the generator's flat layout
 };
 
+struct ProjectWalk {
+  std::string from, to;                  // the two conditions' names
+  std::vector<double> weights;           // [P]
+  torch::Tensor latents;                 // [P, dim]: the walk's adapters in the atlas's space
+  torch::Tensor interpolation_latents;   // [P, dim] or undefined: the ΔW interpolation between its ends
+  double largest_step = 0, interpolation_largest_step = 0;
+};
+
 struct StudioProject {
   std::string demo;            // the demo bundle's folder
   std::vector<ProjectGeneration> generations;
+  std::vector<ProjectWalk> walks;
   nlohmann::json view = nlohmann::json::object();  // projection, hidden layers, interpolation ends, … (the GUI's)
 };
 
