@@ -143,79 +143,12 @@ void StudioWindow::export_view() {
   else show_error(tr("%1: could not be written").arg(path));
 }
 
-// A style image of the user's own: added to the conditions (it decodes with the global statistics).
-void StudioWindow::pick_image() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Pick a style image"), QString(),
-                                                    tr("Images (*.png *.jpg *.jpeg *.bmp *.ppm)"));
-  if (!path.isEmpty()) add_image_condition(path);
-}
-
-bool StudioWindow::add_image_condition(const QString& path) {
-  if (!demo_) return false;
-  const QImage image(path);
-  if (image.isNull()) {
-    show_error(tr("%1: not an image this build can read").arg(path));
-    return false;
-  }
-  auto content = std::make_shared<DemoContent>(*demo_);
-  const QString name = QFileInfo(path).completeBaseName();
-  content->styles.push_back({name, tr("your image"), path, image.scaled(40, 40, Qt::KeepAspectRatio, Qt::SmoothTransformation), true});
-  demo_ = content;
-  if (!families_.contains(tr("your image"))) {
-    families_ << tr("your image");
-    scene_.groups.push_back({tr("your image"), QColor(40, 40, 40)});
-  }
-  auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(content->styles.back().thumbnail)), tr("%1  (your image)").arg(name));
-  item->setData(Qt::UserRole, name);
-  item->setToolTip(path);
-  conditions_->addItem(item);
-  conditions_->setCurrentItem(item);
-  walk_to_->addItem(name);
-  return true;
-}
-
-// The clipboard's image, written as PNG under the cache (a generation reads its condition from a file).
-void StudioWindow::paste_image() {
-  const QImage image = QApplication::clipboard()->image();
-  if (image.isNull()) {
-    show_error(tr("The clipboard holds no image"));
-    return;
-  }
-  const QDir dir(QString::fromStdString(user_cache_dir()) + QStringLiteral("/pasted"));
-  dir.mkpath(QStringLiteral("."));
-  const QString path = dir.filePath(QStringLiteral("pasted-%1.png").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"))));
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
-    show_error(tr("%1: could not be written").arg(path));
-    return;
-  }
-  add_image_condition(path);
-}
-
-void StudioWindow::dragEnterEvent(QDragEnterEvent* event) {
-  if (event->mimeData()->hasUrls() || event->mimeData()->hasImage()) event->acceptProposedAction();
-}
-
-void StudioWindow::dropEvent(QDropEvent* event) {
-  for (const QUrl& url : event->mimeData()->urls())
-    if (url.isLocalFile() && add_image_condition(url.toLocalFile())) {
-      event->acceptProposedAction();
-      return;
-    }
-}
-
 StudioWindow::~StudioWindow() {
   if (job_) job_->cancel();
 }
 
-void StudioWindow::build_panel() {
-  auto* panel = new QWidget(this);
-  auto* layout = new QVBoxLayout(panel);
-  layout->addWidget(new QLabel(tr("<b>Condition</b> — a style of the demo"), panel));
-  conditions_ = new QListWidget(panel);
-  conditions_->setIconSize(QSize(40, 40));
-  conditions_->setMinimumWidth(250);
-  layout->addWidget(conditions_, 1);
+// Samples, sampler, steps, guidance, seed.
+QFormLayout* StudioWindow::build_settings_form(QWidget* panel) {
   auto* form = new QFormLayout;
   samples_ = new QSpinBox(panel);
   samples_->setRange(1, 256);
@@ -238,7 +171,18 @@ void StudioWindow::build_panel() {
   form->addRow(tr("Steps"), steps_);
   form->addRow(tr("Guidance"), guidance_);
   form->addRow(tr("Seed"), seed_);
-  layout->addLayout(form);
+  return form;
+}
+
+void StudioWindow::build_panel() {
+  auto* panel = new QWidget(this);
+  auto* layout = new QVBoxLayout(panel);
+  layout->addWidget(new QLabel(tr("<b>Condition</b> — a style of the demo"), panel));
+  conditions_ = new QListWidget(panel);
+  conditions_->setIconSize(QSize(40, 40));
+  conditions_->setMinimumWidth(250);
+  layout->addWidget(conditions_, 1);
+  layout->addLayout(build_settings_form(panel));
   generate_ = new QPushButton(tr("Generate"), panel);
   generate_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
   generate_->setToolTip(tr("Generate adapters for the selected condition (Ctrl+Enter)"));
@@ -293,19 +237,25 @@ void StudioWindow::open_demo(const QString& name_or_dir) {
       [this](const QString& message) { show_error(message); }, QStringLiteral("demo loader"));
 }
 
-void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
-  demo_ = std::move(demo);
-  setWindowTitle(tr("LoRA Studio — %1").arg(demo_->name));
+// The demo's conditions in the list and in "walk to"; the style families become the scene's groups.
+void StudioWindow::fill_conditions() {
   conditions_->clear();
   families_.clear();
+  walk_to_->clear();
   for (const auto& s : demo_->styles) {
     if (!families_.contains(s.family)) families_ << s.family;
     auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(s.thumbnail)), s.held_out ? tr("%1  (held out)").arg(s.name) : s.name);
     item->setData(Qt::UserRole, s.name);
     item->setToolTip(tr("%1 · %2%3").arg(s.name, s.family, s.held_out ? tr(" · never trained on") : QString()));
     conditions_->addItem(item);
+    walk_to_->addItem(s.name);
   }
   conditions_->setCurrentRow(0);
+  walk_to_->setCurrentIndex(std::min(walk_to_->count() - 1, 1));
+}
+
+// The atlas's checkpoints (coloured by family) and one soup per task.
+void StudioWindow::build_atlas_scene() {
   scene_ = widgets::TrajectoryScene();
   scene_.space = demo_->soup_rows.empty()
                      ? tr("t-SNE of the generator's latent space: %1 training checkpoints").arg(demo_->atlas_task.size())
@@ -313,22 +263,30 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
                            .arg(demo_->atlas_task.size())
                            .arg(demo_->atlas_tasks.size());
   for (int f = 0; f < families_.size(); ++f) scene_.groups.push_back({families_[f], widgets::group_color(f)});
+  const auto group_of = [this](const QString& task) {
+    const auto* style = demo_->style(task);
+    return style ? static_cast<int>(families_.indexOf(style->family)) : 0;
+  };
   for (int task : demo_->atlas_task) {
     widgets::ScenePoint p;
-    const QString name = demo_->atlas_tasks[task];
-    const auto it = std::find_if(demo_->styles.begin(), demo_->styles.end(), [&](const auto& s) { return s.name == name; });
-    p.group = it == demo_->styles.end() ? 0 : families_.indexOf(it->family);
-    p.label = name;
+    p.group = group_of(demo_->atlas_tasks[task]);
+    p.label = demo_->atlas_tasks[task];
     scene_.points.push_back(p);
   }
-  for (int t = 0; t < demo_->atlas_tasks.size() && !demo_->soup_rows.empty(); ++t) {  // one soup per task
+  for (int t = 0; t < demo_->atlas_tasks.size() && !demo_->soup_rows.empty(); ++t) {
     widgets::ScenePoint p;
     p.kind = widgets::PointKind::Soup;
-    const auto* style = demo_->style(demo_->atlas_tasks[t]);
-    p.group = style ? families_.indexOf(style->family) : 0;
+    p.group = group_of(demo_->atlas_tasks[t]);
     p.label = tr("%1 (%2 of its checkpoints)").arg(demo_->atlas_tasks[t], demo_->soup_kind);
     scene_.points.push_back(p);
   }
+}
+
+void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
+  demo_ = std::move(demo);
+  setWindowTitle(tr("LoRA Studio — %1").arg(demo_->name));
+  fill_conditions();
+  build_atlas_scene();
   if (!pending_project_) refresh_scene();  // a project's replay rebuilds the view once, at its end
   embedding_.reset();
   embedding_ = std::make_unique<EmbeddingWorker>(EmbeddingSettings{});
@@ -345,19 +303,15 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
   generations_.clear();
   walks_.clear();
   paths_so_far_ = 0;
+  generate_->setEnabled(true);
+  pick_->setEnabled(true);
+  walk_->setEnabled(walk_to_->count() > 1);
+  statusBar()->showMessage(tr("%1 styles; embedding the checkpoints…").arg(demo_->styles.size()), 5000);
   if (pending_project_) {
     auto project = std::move(pending_project_);
     pending_project_.reset();
     replay_project(project);
   }
-
-  generate_->setEnabled(true);
-  pick_->setEnabled(true);
-  walk_to_->clear();
-  for (const auto& style : demo_->styles) walk_to_->addItem(style.name);
-  walk_to_->setCurrentIndex(std::min(walk_to_->count() - 1, 1));
-  walk_->setEnabled(walk_to_->count() > 1);
-  statusBar()->showMessage(tr("%1 styles; embedding the checkpoints…").arg(demo_->styles.size()), 5000);
   Q_EMIT demo_loaded();
 }
 

@@ -18,6 +18,7 @@
 class QAction;
 class QCloseEvent;
 class QDoubleSpinBox;
+class QFormLayout;
 class QMenu;
 class QDragEnterEvent;
 class QDropEvent;
@@ -101,6 +102,7 @@ class StudioWindow : public QMainWindow {
 
  private:
   void build_panel();
+  QFormLayout* build_settings_form(QWidget* panel);
   void build_menus();
   // studio_analysis.cpp: the results, interpolation and inspector docks
   void build_analysis_docks();
@@ -128,6 +130,8 @@ class StudioWindow : public QMainWindow {
   void export_view();
   void closeEvent(QCloseEvent* event) override;
   void on_demo_loaded(std::shared_ptr<const DemoContent> demo);
+  void fill_conditions();
+  void build_atlas_scene();
   void on_frame(const EmbeddingFrame& frame);
   void on_step(const StepLatents& step);
   void show_error(const QString& message);

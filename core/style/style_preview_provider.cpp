@@ -38,7 +38,7 @@ StylePreviewProvider::StylePreviewProvider(Stylizer stylizer, std::vector<StyleP
 std::unique_ptr<StylePreviewProvider> StylePreviewProvider::for_demo(std::shared_ptr<const StyleDemo> demo) {
   std::vector<StylePreviewSubject> subjects;
   for (const auto& p : demo->check.photos)
-    subjects.push_back({std::filesystem::path(p).stem().string(), load_rgb_image(demo->check_photo_path(p))});
+    subjects.push_back({std::filesystem::path(p).stem().string(), torch::Tensor(), demo->check_photo_path(p)});
   TruthLookup truths;
   if (style_ops::available())
     truths = [demo](const std::string& name) -> std::optional<Style> {
@@ -77,7 +77,11 @@ const ConvDeltas& StylePreviewProvider::deltas_of(const std::shared_ptr<const Lo
 
 const torch::Tensor& StylePreviewProvider::photo_at(int subject, int64_t size) {
   auto& photo = photos_[{subject, size}];
-  if (!photo.defined()) photo = fit_image(subjects_.at(static_cast<size_t>(subject)).photo, size);
+  if (!photo.defined()) {
+    auto& source = subjects_.at(static_cast<size_t>(subject));
+    if (!source.photo.defined()) source.photo = load_rgb_image(source.path);  // FileError naming the file
+    photo = fit_image(source.photo, size);
+  }
   return photo;
 }
 

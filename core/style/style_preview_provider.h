@@ -23,7 +23,8 @@ class StyleDemo;
 
 struct StylePreviewSubject {
   std::string name;
-  torch::Tensor photo;  // [3, H, W] in [0, 1]
+  torch::Tensor photo;  // [3, H, W] in [0, 1]; undefined: read from `path` at the first render (on the worker)
+  std::string path;
 };
 
 class StylePreviewProvider : public PreviewProvider {
