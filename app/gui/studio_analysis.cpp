@@ -75,6 +75,7 @@ void StudioWindow::build_analysis_docks() {
   inspector_table_ = new widgets::ModuleTable(inspector);
   cosine_title_ = new QLabel(tr("Cosine of ΔW per module between A and B"), inspector);
   inspector_cosines_ = new widgets::ModuleNormPlot(inspector);
+  for (QLabel* title : {inspector_title_, cosine_title_}) title->setWordWrap(true);  // long names: the plots keep equal halves
   inspector_layout->addWidget(inspector_title_, 0, 0);
   inspector_layout->addWidget(cosine_title_, 0, 1);
   inspector_layout->addWidget(inspector_norms_, 1, 0);

@@ -2,15 +2,9 @@
 
 #include <QAction>
 #include <QApplication>
-#include <QClipboard>
-#include <QDateTime>
-#include <QDir>
 #include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QMimeData>
-#include <QSaveFile>
-#include <QUrl>
 #include <QActionGroup>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -43,7 +37,6 @@
 #include "app/gui/worker_thread.h"
 #include "app/gui/generation_job.h"
 #include "core/lorastudio.h"
-#include "core/util/xdg_paths.h"
 #include "widgets/trajectory_view.h"
 
 namespace lorastudio::gui {
