@@ -36,7 +36,7 @@ void ModuleNormPlot::set_bars(const QVector<double>& values, const QString& y_la
   plot_->yAxis->setLabel(y_label);
   plot_->xAxis->setRange(-1, std::max(1, int(values.size())));
   plot_->yAxis->setRange(y_min, top > y_min ? top * (y_max > y_min ? 1.0 : 1.1) : y_min + 1.0);
-  plot_->replot();
+  plot_->replot(QCustomPlot::rpQueuedReplot);  // coalesces; the GUI thread does not draw it twice
 }
 
 int ModuleNormPlot::bar_count() const {

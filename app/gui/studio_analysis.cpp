@@ -101,6 +101,7 @@ void StudioWindow::start_candidates(const DemoContent& demo) {
   store_ = new CandidateStore(demo.bundle, this);
   final_point_.clear();
   compared_ = qMakePair(-1, -1);
+  inspected_ = -1;
   results_->set_rows({});
   interpolation_->set_adapters({});
   connect(store_, &CandidateStore::failed, this, &StudioWindow::show_error);
@@ -166,6 +167,8 @@ void StudioWindow::select_candidate(int id) {
   if (!store_ || !store_->adapter(id)) return;
   if (results_->selected_id() != id) results_->select_id(id);
   if (final_point_.contains(id) && view_->selected_point() != final_point_[id]) view_->select_point(final_point_[id]);
+  if (inspected_ == id) return;  // the table and the view both report one selection
+  inspected_ = id;
   store_->inspect(id);
 }
 

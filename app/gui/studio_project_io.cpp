@@ -5,9 +5,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QComboBox>
 #include <QMenu>
+#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTimer>
 
 #include <torch/torch.h>
 
@@ -134,36 +137,58 @@ void StudioWindow::open_project(const QString& path) {
       [this](const QString& message) { show_error(message); }, QStringLiteral("project reader"));
 }
 
+// The replay runs as a chain of short GUI-thread events, one generation each, so that reopening a large project
+// never holds the window; a demo or project opened meanwhile ends the chain (its serial no longer matches).
 void StudioWindow::replay_project(std::shared_ptr<const ProjectContent> content) {
-  const StudioProject& project = content->project;
-  const ZooLayout& layout = demo_->bundle->generator->layout;
   generations_.clear();
   walks_.clear();
   embedding_->open_input();
-  for (const auto& g : project.generations) {
-    if (g.parameters.size(1) != layout.dim()) {
-      show_error(tr("%1: its adapters do not fit this demo's generator").arg(content->path));
-      break;
-    }
-    const GenerationRecord record{QString::fromStdString(g.style), QString::fromStdString(g.condition), demo_->name,
-                                  static_cast<int>(g.samples), static_cast<int>(g.steps), QString::fromStdString(g.sampler),
-                                  g.seed, g.guidance};
-    if (!demo_->style(record.style)) add_image_condition(record.condition);  // an image of one's own
-    const QVector<int> final_points = add_generation_points(record.style, record.samples, record.steps, false);
-    const auto steps = step_rows(g.step_latents);
-    const int64_t dims = g.step_latents.size(2);
-    for (const auto& rows : steps) add_embedded_rows(*rows, dims);
-    GenerationOutcome outcome;
-    auto adapters = std::make_shared<std::vector<LoraAdapter>>();
-    for (int64_t i = 0; i < g.samples; ++i) adapters->push_back(layout.unflatten(g.parameters[i]));
-    outcome.adapters = std::move(adapters);
-    outcome.final_latents = steps.back();
-    outcome.dims = dims;
-    const QVector<int> ids = on_generated(record, outcome, final_points);
-    generations_.push_back({record, steps, dims, ids});
+  generate_->setEnabled(false);  // until the replay has placed every generation
+  walk_->setEnabled(false);
+  const int serial = ++replay_serial_;
+  QTimer::singleShot(0, this, [this, content, serial] { replay_generation(content, 0, serial); });
+}
+
+void StudioWindow::replay_generation(std::shared_ptr<const ProjectContent> content, int index, int serial) {
+  if (serial != replay_serial_ || !demo_) return;
+  const StudioProject& project = content->project;
+  if (index >= static_cast<int>(project.generations.size())) {
+    finish_replay(content);
+    return;
   }
+  const ProjectGeneration& g = project.generations[static_cast<size_t>(index)];
+  const ZooLayout& layout = demo_->bundle->generator->layout;
+  if (g.parameters.size(1) != layout.dim()) {
+    show_error(tr("%1: its adapters do not fit this demo's generator").arg(content->path));
+    finish_replay(content);
+    return;
+  }
+  const GenerationRecord record{QString::fromStdString(g.style), QString::fromStdString(g.condition), demo_->name,
+                                static_cast<int>(g.samples), static_cast<int>(g.steps), QString::fromStdString(g.sampler),
+                                g.seed, g.guidance};
+  if (!demo_->style(record.style)) add_image_condition(record.condition);  // an image of one's own
+  const QVector<int> final_points = add_generation_points(record.style, record.samples, record.steps, false);
+  const auto steps = step_rows(g.step_latents);
+  const int64_t dims = g.step_latents.size(2);
+  for (const auto& rows : steps) add_embedded_rows(*rows, dims);
+  GenerationOutcome outcome;
+  auto adapters = std::make_shared<std::vector<LoraAdapter>>();
+  for (int64_t i = 0; i < g.samples; ++i) adapters->push_back(layout.unflatten(g.parameters[i]));
+  outcome.adapters = std::move(adapters);
+  outcome.final_latents = steps.back();
+  outcome.dims = dims;
+  const QVector<int> ids = on_generated(record, outcome, final_points);
+  generations_.push_back({record, steps, dims, ids});
+  QTimer::singleShot(0, this, [this, content, index, serial] { replay_generation(content, index + 1, serial); });
+}
+
+// The walks as they were placed (their adapters are not kept), then the view as it was left.
+void StudioWindow::finish_replay(std::shared_ptr<const ProjectContent> content) {
+  const StudioProject& project = content->project;
   embedding_->close_input();
-  for (const auto& w : project.walks) {  // the walks as they were placed (their adapters are not kept)
+  generate_->setEnabled(true);
+  walk_->setEnabled(walk_to_->count() > 1);
+  for (const auto& w : project.walks) {
     auto walk = std::make_shared<ConditionWalk>();
     walk->weights = w.weights;
     walk->latents = w.latents;
@@ -174,7 +199,13 @@ void StudioWindow::replay_project(std::shared_ptr<const ProjectContent> content)
     show_walk(*walk, walks_.back().from, walks_.back().to);
   }
   refresh_scene();
-  const auto& view = project.view;
+  QTimer::singleShot(0, this, [this, content, serial = replay_serial_] {
+    if (serial == replay_serial_ && demo_) restore_view(content);
+  });
+}
+
+void StudioWindow::restore_view(std::shared_ptr<const ProjectContent> content) {
+  const auto& view = content->project.view;
   if (view.value("projection", "tsne") == "pca") set_projection(Projection::Pca);
   for (auto* action : layer_actions_) action->setChecked(true);
   for (const auto& kind : view.value("hidden_layers", nlohmann::json::array()))
@@ -188,7 +219,7 @@ void StudioWindow::replay_project(std::shared_ptr<const ProjectContent> content)
   project_path_ = content->path;
   remember_recent(content->path);
   setWindowTitle(tr("LoRA Studio — %1 — %2").arg(demo_->name, QFileInfo(content->path).fileName()));
-  statusBar()->showMessage(tr("Opened %1: %2 generations").arg(content->path).arg(project.generations.size()), 6000);
+  statusBar()->showMessage(tr("Opened %1: %2 generations").arg(content->path).arg(content->project.generations.size()), 6000);
   Q_EMIT project_opened(content->path);
 }
 

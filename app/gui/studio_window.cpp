@@ -24,6 +24,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QTimer>
 #include <QThread>
 #include <QVBoxLayout>
 
@@ -276,6 +277,7 @@ void StudioWindow::build_atlas_scene() {
 }
 
 void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
+  ++replay_serial_;
   demo_ = std::move(demo);
   setWindowTitle(tr("LoRA Studio — %1").arg(demo_->name));
   fill_conditions();
@@ -300,10 +302,12 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
   pick_->setEnabled(true);
   walk_->setEnabled(walk_to_->count() > 1);
   statusBar()->showMessage(tr("%1 styles; embedding the checkpoints…").arg(demo_->styles.size()), 5000);
-  if (pending_project_) {
+  if (pending_project_) {  // replayed from the next event on, so that this one stays short
     auto project = std::move(pending_project_);
     pending_project_.reset();
-    replay_project(project);
+    QTimer::singleShot(0, this, [this, project, serial = replay_serial_] {
+      if (serial == replay_serial_) replay_project(project);
+    });
   }
   Q_EMIT demo_loaded();
 }

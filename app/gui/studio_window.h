@@ -121,6 +121,9 @@ class StudioWindow : public QMainWindow {
   void save_project(const QString& path);
   void open_project(const QString& path);
   void replay_project(std::shared_ptr<const ProjectContent> project);
+  void replay_generation(std::shared_ptr<const ProjectContent> project, int index, int serial);
+  void finish_replay(std::shared_ptr<const ProjectContent> project);
+  void restore_view(std::shared_ptr<const ProjectContent> project);
   void remember_recent(const QString& path);
   void rebuild_recent_menu();
   void pick_image();
@@ -163,9 +166,11 @@ class StudioWindow : public QMainWindow {
   QVector<WalkData> walks_;
   std::vector<std::shared_ptr<const std::vector<float>>> current_steps_;
   std::shared_ptr<const ProjectContent> pending_project_;  // replayed once its demo has loaded
+  int replay_serial_ = 0;  // bumped by each demo load and replay: a chain of replay events stops when it changes
   QString project_path_;
   QMenu* recent_menu_ = nullptr;
   QPair<int, int> compared_{-1, -1};  // the pair the inspector's cosines are of
+  int inspected_ = -1;                // the candidate the inspector shows
   Projection projection_ = Projection::Tsne;
   std::unique_ptr<PcaLayout> pca_;
   widgets::ScenePositions tsne_positions_;  // the latest t-SNE frame
