@@ -16,7 +16,7 @@
 #include "core/generator/generator_trainer.h"
 #include "tests/support/adapter_testing.h"
 #include "tests/support/cli_runner.h"
-#include "tests/support/synthetic_zoo.h"
+#include "core/zoo/synthetic_zoo.h"
 
 using namespace lorastudio;
 using test::cli;
@@ -96,14 +96,14 @@ class TestCliBadInput : public QObject {
     write_peft_adapter(bad, nan_);  // the writer of the format itself: save_adapter refuses NaN
     zoo_ = root_ + "/zoo";
     gen_ = root_ + "/gen";
-    test::SyntheticZooSpec spec;
+    SyntheticZooSpec spec;
     spec.tasks = 2;
     spec.checkpoints = 4;
-    Zoo zoo = test::make_synthetic_zoo(zoo_, spec);
+    Zoo zoo = make_synthetic_zoo(zoo_, spec);
     QVERIFY(!train_generator(zoo, tiny_config(), gen_, false).cancelled);
     // A generator of another zoo (three tasks) lends its statistics to a bundle below.
     spec.tasks = 3;
-    Zoo other = test::make_synthetic_zoo(root_ + "/zoo3", spec);
+    Zoo other = make_synthetic_zoo(root_ + "/zoo3", spec);
     QVERIFY(!train_generator(other, tiny_config(), root_ + "/gen3", false).cancelled);
   }
 
@@ -112,7 +112,7 @@ class TestCliBadInput : public QObject {
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("message");
     const std::string good = q(good_), nan = q(nan_), gen = " --generator " + q(gen_) + " -o " + q(root_ + "/unused");
-    const std::string text = " --text " + q(test::synthetic_task_text(0));
+    const std::string text = " --text " + q(synthetic_task_text(0));
     auto row = [](const std::string& tag, const std::string& args, int status, const char* message) {
       QTest::newRow(tag.c_str()) << QString::fromStdString(args) << status << message;
     };
@@ -132,6 +132,9 @@ class TestCliBadInput : public QObject {
     row("interpolate: preview with a non-stylizer", "interpolate " + good + " " + good + " --preview " + q(root_ + "/p.ppm") +
         " --stylizer " + q(good_ + "/adapter_model.safetensors"), 1, "not a stylizer weights file");
     row("zoo export: no such zoo", "zoo export " + q(root_ + "/nozoo") + " t -o " + q(root_ + "/e"), 1, "nozoo: no such directory");
+    row("zoo synthetic: no tasks", "zoo synthetic -o " + q(root_ + "/syn0") + " --tasks 0", 2, "--tasks");
+    row("zoo synthetic: rank above width", "zoo synthetic -o " + q(root_ + "/syn1") + " --width 4 --rank 5", 2, "--rank");
+    row("zoo synthetic: into a zoo", "zoo synthetic -o " + q(zoo_), 1, "already holds a zoo");
     row("zoo export: no such task", "zoo export " + q(zoo_) + " nosuchtask -o " + q(root_ + "/e"), 2, "has no task \"nosuchtask\"");
     row("styles: unreadable reference", "styles --reference " + q(root_ + "/missing.png"), 1, "missing: no such image file");
     row("soup: infinite weight", "soup " + good + " " + good + " --weights 1,inf -o " + q(root_ + "/s"), 2, "not a finite weight");
@@ -242,7 +245,7 @@ class TestCliBadInput : public QObject {
   // -o into a directory of an earlier run: refused, or replaced whole with --replace, never mixed.
   void earlier_run_is_refused_or_replaced() {
     const std::string out = root_ + "/runs";
-    const std::string base = "generate --generator " + q(gen_) + " --text " + q(test::synthetic_task_text(1)) + " --steps 3 -o " + q(out);
+    const std::string base = "generate --generator " + q(gen_) + " --text " + q(synthetic_task_text(1)) + " --steps 3 -o " + q(out);
     test::CliRun r = cli(base + " -n 3");
     QVERIFY2(r.status == 0, r.output.c_str());
     QVERIFY(fs::exists(out + "/adapter_002"));

@@ -13,7 +13,7 @@
 #include "core/generator/param_autoencoder.h"
 #include "core/util/error.h"
 #include "tests/support/error_text.h"
-#include "tests/support/synthetic_zoo.h"
+#include "core/zoo/synthetic_zoo.h"
 #include "tests/support/test_main.h"
 
 using namespace lorastudio;
@@ -82,12 +82,12 @@ class TestParamAutoencoder : public QObject {
   // A zoo whose first 100 coordinates are shared by every checkpoint of every task: training keeps the others.
   void training_keeps_the_varying_coordinates() {
     QTemporaryDir tmp;
-    test::SyntheticZooSpec spec;
+    SyntheticZooSpec spec;
     spec.tasks = 2;
     spec.checkpoints = 8;
     spec.modules = 2;
     spec.shared_coordinates = 100;
-    const Zoo zoo = test::make_synthetic_zoo(tmp.filePath("zoo").toStdString(), spec);
+    const Zoo zoo = make_synthetic_zoo(tmp.filePath("zoo").toStdString(), spec);
     const torch::Tensor all = torch::cat({zoo.task_params("task0"), zoo.task_params("task1")});
     const torch::Tensor varying = std::get<0>(all.max(0)) - std::get<0>(all.min(0)) > 0;
     GeneratorConfig c;

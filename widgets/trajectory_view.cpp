@@ -58,7 +58,22 @@ TrajectoryView::TrajectoryView(QWidget* parent) : QWidget(parent), plot_(new QCu
   plot_->legend->setVisible(true);
   plot_->legend->setFont(QFont(font().family(), 8));
   plot_->legend->setBrush(QColor(255, 255, 255, 215));
-  plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  // The legend in a column of its own, right of the plot, top-aligned: it never hides a cluster. The title
+  // stays above both (the plot and the legend share one cell below it).
+  QCPAxisRect* rect = plot_->axisRect();
+  plot_->plotLayout()->take(rect);
+  auto* body = new QCPLayoutGrid;
+  plot_->plotLayout()->addElement(1, 0, body);
+  body->addElement(0, 0, rect);
+  plot_->axisRect()->insetLayout()->take(plot_->legend);
+  auto* side = new QCPLayoutGrid;
+  body->addElement(0, 1, side);
+  side->addElement(0, 0, plot_->legend);
+  side->addElement(1, 0, new QCPLayoutElement(plot_));  // takes the height below the legend
+  side->setRowStretchFactor(0, 0.001);
+  side->setMargins(QMargins(0, 14, 8, 0));  // level with the plot's top, clear of the widget's edge
+  body->setColumnStretchFactor(1, 0.001);
+  body->setColumnSpacing(8);
   plot_->xAxis->setLabel(tr("dimension 1"));
   plot_->yAxis->setLabel(tr("dimension 2"));
   plot_->setMouseTracking(true);

@@ -162,7 +162,8 @@ void print_zoo_help() {
                "Subcommands:\n"
                "  import        add adapters to a task of a zoo (creating the zoo or the task)\n"
                "  info          show a zoo's tasks, counts, D, layout, conditions and parameter statistics\n"
-               "  export        write one checkpoint of a task as an adapter file\n\n"
+               "  export        write one checkpoint of a task as an adapter file\n"
+               "  synthetic     build a synthetic conditional zoo (text conditions) to try training on\n\n"
                "Run 'lora-studio-cli zoo SUBCOMMAND --help' for its options.\n";
 }
 
@@ -176,7 +177,8 @@ int run_zoo(int argc, char** argv) {
   if (!std::strcmp(argv[0], "import")) return run_zoo_import(argc - 1, argv + 1);
   if (!std::strcmp(argv[0], "info")) return run_zoo_info(argc - 1, argv + 1);
   if (!std::strcmp(argv[0], "export")) return run_zoo_export(argc - 1, argv + 1);
-  throw UsageError(std::string("unknown zoo subcommand '") + argv[0] + "' (import, info, export)");
+  if (!std::strcmp(argv[0], "synthetic")) return run_zoo_synthetic(argc - 1, argv + 1);
+  throw UsageError(std::string("unknown zoo subcommand '") + argv[0] + "' (import, info, export, synthetic)");
 }
 
 }  // namespace lorastudio::cli

@@ -12,6 +12,7 @@ int run_train(int argc, char** argv);
 int run_generate(int argc, char** argv);
 int run_zoo(int argc, char** argv);
 int run_zoo_export(int argc, char** argv);  // zoo export
+int run_zoo_synthetic(int argc, char** argv);  // zoo synthetic
 int run_memorization(int argc, char** argv);
 int run_pretrain_stylizer(int argc, char** argv);
 int run_styles(int argc, char** argv);

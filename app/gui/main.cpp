@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "lora-studio: --view: \"%s\" is not tsne or pca\n", qPrintable(view));
       return 2;
     }
+    window.set_configs_dir(QStringLiteral(LORASTUDIO_MODELS_DIR "/configs"));  // offered by the training monitor
     if (view == QStringLiteral("pca")) window.set_projection(lorastudio::gui::StudioWindow::Projection::Pca);
     window.show();
     if (parser.isSet(screenshot)) {

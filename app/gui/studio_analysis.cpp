@@ -4,6 +4,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
+#include <QTabWidget>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -17,24 +18,21 @@
 #include "app/gui/preview_worker.h"
 #include "app/gui/studio_window.h"
 #include "widgets/interpolation_panel.h"
+#include "widgets/module_heatmap.h"
 #include "widgets/module_norm_plot.h"
 #include "widgets/module_table.h"
 #include "widgets/results_table.h"
 #include "widgets/trajectory_view.h"
 
 namespace lorastudio::gui {
-namespace {
-
-QDockWidget* add_dock(QMainWindow* window, const QString& title, const QString& id, QWidget* content, Qt::DockWidgetArea area) {
-  auto* dock = new QDockWidget(title, window);
+QDockWidget* StudioWindow::add_dock(const QString& title, const QString& id, QWidget* content, Qt::DockWidgetArea area) {
+  auto* dock = new QDockWidget(title, this);
   dock->setObjectName(id);
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
   dock->setWidget(content);
-  window->addDockWidget(area, dock);
+  addDockWidget(area, dock);
   return dock;
 }
-
-}  // namespace
 
 void StudioWindow::build_analysis_docks() {
   auto* results_panel = new QWidget(this);
@@ -53,7 +51,7 @@ void StudioWindow::build_analysis_docks() {
   buttons->addStretch(1);
   buttons->addWidget(exported);
   results_layout->addLayout(buttons);
-  auto* results_dock = add_dock(this, tr("Results"), QStringLiteral("results"), results_panel, Qt::BottomDockWidgetArea);
+  auto* results_dock = add_dock(tr("Results"), QStringLiteral("results"), results_panel, Qt::BottomDockWidgetArea);
   connect(results_, &widgets::ResultsTable::candidate_selected, this, &StudioWindow::select_candidate);
   connect(exported, &QPushButton::clicked, this, &StudioWindow::export_selected);
   connect(use_a, &QPushButton::clicked, this, [this] {
@@ -64,28 +62,34 @@ void StudioWindow::build_analysis_docks() {
   });
 
   interpolation_ = new widgets::InterpolationPanel(this);
-  auto* interpolate_dock = add_dock(this, tr("Interpolate"), QStringLiteral("interpolate"), interpolation_, Qt::RightDockWidgetArea);
+  auto* interpolate_dock = add_dock(tr("Interpolate"), QStringLiteral("interpolate"), interpolation_, Qt::RightDockWidgetArea);
   connect(interpolation_, &widgets::InterpolationPanel::preview_requested, this, &StudioWindow::request_preview);
   connect(interpolation_, &widgets::InterpolationPanel::contact_sheet_requested, this, &StudioWindow::save_contact_sheet);
 
   auto* inspector = new QWidget(this);
   auto* inspector_layout = new QGridLayout(inspector);
   inspector_title_ = new QLabel(tr("Select a candidate to inspect it"), inspector);
-  inspector_norms_ = new widgets::ModuleNormPlot(inspector);
+  auto* norm_views = new QTabWidget(inspector);  // ‖ΔW‖ as layer × module type, or per module in order
+  norm_views->setDocumentMode(true);
+  norm_views->setTabPosition(QTabWidget::South);
+  inspector_heatmap_ = new widgets::ModuleHeatmap(norm_views);
+  inspector_norms_ = new widgets::ModuleNormPlot(norm_views);
+  norm_views->addTab(inspector_heatmap_, tr("Layer × type"));
+  norm_views->addTab(inspector_norms_, tr("Per module"));
   inspector_table_ = new widgets::ModuleTable(inspector);
   cosine_title_ = new QLabel(tr("Cosine of ΔW per module between A and B"), inspector);
   inspector_cosines_ = new widgets::ModuleNormPlot(inspector);
   for (QLabel* title : {inspector_title_, cosine_title_}) title->setWordWrap(true);  // long names: the plots keep equal halves
   inspector_layout->addWidget(inspector_title_, 0, 0);
   inspector_layout->addWidget(cosine_title_, 0, 1);
-  inspector_layout->addWidget(inspector_norms_, 1, 0);
+  inspector_layout->addWidget(norm_views, 1, 0);
   inspector_layout->addWidget(inspector_cosines_, 1, 1);
   inspector_layout->addWidget(inspector_table_, 2, 0, 1, 2);
   inspector_layout->setRowStretch(1, 1);
   inspector_layout->setColumnStretch(0, 1);
   inspector_layout->setColumnStretch(1, 1);
   inspector_layout->setRowStretch(2, 1);
-  auto* inspector_dock = add_dock(this, tr("Inspector"), QStringLiteral("inspector"), inspector, Qt::BottomDockWidgetArea);
+  auto* inspector_dock = add_dock(tr("Inspector"), QStringLiteral("inspector"), inspector, Qt::BottomDockWidgetArea);
   splitDockWidget(results_dock, inspector_dock, Qt::Horizontal);
   resizeDocks({results_dock}, {300}, Qt::Vertical);
   resizeDocks({results_dock, inspector_dock}, {780, 640}, Qt::Horizontal);
@@ -109,6 +113,7 @@ void StudioWindow::start_candidates(const DemoContent& demo) {
   connect(store_, &CandidateStore::inspected, this, [this](int id, const QVector<widgets::ModuleRow>& modules) {
     inspector_title_->setText(tr("<b>%1</b> — ‖ΔW‖ per module").arg(store_->name(id)));
     inspector_norms_->set_modules(modules);
+    inspector_heatmap_->set_modules(modules);
     inspector_table_->set_modules(modules);
   });
   connect(store_, &CandidateStore::compared, this, [this](int a, int b, const QVector<ModuleCosine>& cosines, double mean) {

@@ -4,6 +4,7 @@
 
 #include <QApplication>
 #include <QDockWidget>
+#include <QPushButton>
 #include <QTimer>
 
 #include "app/gui/candidate_store.h"
@@ -12,6 +13,7 @@
 #include "widgets/interpolation_panel.h"
 #include "widgets/results_table.h"
 #include "widgets/trajectory_view.h"
+#include "widgets/training_monitor.h"
 
 namespace lorastudio::gui {
 namespace {
@@ -50,10 +52,33 @@ void grab(StudioWindow& window, const QString& file, const QString& panel) {
 }  // namespace
 
 QStringList screenshot_panels() {
-  return {QStringLiteral("trajectory"), QStringLiteral("results"), QStringLiteral("interpolate"), QStringLiteral("inspector")};
+  return {QStringLiteral("trajectory"), QStringLiteral("results"), QStringLiteral("interpolate"), QStringLiteral("inspector"),
+          QStringLiteral("train")};
+}
+
+// The training monitor: a synthetic zoo, a short run of both stages, the picture when it has finished.
+static void run_training_script(StudioWindow& window, const QString& file) {
+  QObject::connect(&window, &StudioWindow::synthetic_zoo_ready, &window, [&window](const QString&) {
+    auto form = window.training_monitor()->form();
+    form.ae_steps = 400;
+    form.diffusion_steps = 400;
+    window.training_monitor()->set_form(form);
+    window.train();
+  });
+  QObject::connect(&window, &StudioWindow::training_finished, &window, [&window, file](bool) {
+    QTimer::singleShot(300, &window, [&window, file] {
+      grab(window, file, QStringLiteral("train"));
+      QApplication::quit();
+    });
+  });
+  QTimer::singleShot(0, &window, [&window] { window.training_monitor()->findChild<QPushButton*>(QStringLiteral("synthetic"))->click(); });
 }
 
 void run_screenshot_script(StudioWindow& window, const QString& file, const QString& panel, const QStringList& styles) {
+  if (panel == QStringLiteral("train")) {
+    run_training_script(window, file);
+    return;
+  }
   auto script = std::make_shared<Script>();
   script->styles = styles;
   const auto finish = [&window, file, panel, script] {

@@ -37,6 +37,7 @@
 #include "app/gui/preview_worker.h"
 #include "app/gui/worker_thread.h"
 #include "app/gui/generation_job.h"
+#include "app/gui/training_job.h"
 #include "core/lorastudio.h"
 #include "widgets/trajectory_view.h"
 
@@ -49,6 +50,7 @@ StudioWindow::StudioWindow(QWidget* parent, bool restore_layout) : QMainWindow(p
   setAcceptDrops(true);  // a style image dropped anywhere on the window becomes a condition
   build_panel();
   build_analysis_docks();
+  build_training_dock();
   build_menus();
   embedding_status_ = new QLabel(this);
   statusBar()->addPermanentWidget(embedding_status_);
@@ -125,6 +127,11 @@ void StudioWindow::build_menus() {
   }
   view->addSeparator();
   view->addAction(tr("Fit"), view_, &widgets::TrajectoryView::fit)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+  QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+  tools->addAction(tr("Train a generator…"), this, [this] {
+        training_dock_->show();
+        training_dock_->raise();
+      })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
 }
 
 void StudioWindow::export_view() {
@@ -139,6 +146,7 @@ void StudioWindow::export_view() {
 
 StudioWindow::~StudioWindow() {
   if (job_) job_->cancel();
+  training_.reset();  // cancels, and waits while the trainer saves its state (a run can be resumed next time)
 }
 
 // Samples, sampler, steps, guidance, seed.

@@ -17,6 +17,7 @@
 
 class QAction;
 class QCloseEvent;
+class QDockWidget;
 class QDoubleSpinBox;
 class QFormLayout;
 class QMenu;
@@ -37,10 +38,12 @@ class Generator;
 }
 namespace lorastudio::widgets {
 class InterpolationPanel;
+class ModuleHeatmap;
 class ModuleNormPlot;
 class ModuleTable;
 class ResultsTable;
 class TrajectoryView;
+class TrainingMonitor;
 }
 
 namespace lorastudio::gui {
@@ -48,6 +51,8 @@ namespace lorastudio::gui {
 class CandidateStore;
 class EmbeddingWorker;
 class GenerationJob;
+class TrainingJob;
+struct TrainingOutcome;
 class PcaLayout;
 class PreviewWorker;
 struct EmbeddingFrame;
@@ -86,6 +91,13 @@ class StudioWindow : public QMainWindow {
   void save_project_as(const QString& path) { save_project(path); }
   void open_project_file(const QString& path) { open_project(path); }
   QString project_path() const { return project_path_; }
+  // Training (studio_training.cpp): the monitor's form, its buttons as calls; configs offered from `dir`.
+  widgets::TrainingMonitor* training_monitor() const { return training_monitor_; }
+  void set_configs_dir(const QString& dir);
+  void train(bool resume = false) { start_training(resume); }
+  void pause_training(bool paused);
+  void cancel_training();
+  bool training() const { return training_ != nullptr; }
   // A style image of one's own as a condition (picked, dropped or pasted); false (and an error shown) when it
   // is not an image this build reads.
   bool add_image_condition(const QString& path);
@@ -97,6 +109,10 @@ class StudioWindow : public QMainWindow {
   void candidates_scored();
   void project_saved(const QString& path);
   void walk_finished(double largest_step);
+  void training_started();
+  void training_paused();
+  void training_finished(bool cancelled);
+  void synthetic_zoo_ready(const QString& path);
   void project_opened(const QString& path);
   void failed(const QString& message);
 
@@ -105,7 +121,13 @@ class StudioWindow : public QMainWindow {
   QFormLayout* build_settings_form(QWidget* panel);
   void build_menus();
   // studio_analysis.cpp: the results, interpolation and inspector docks
+  QDockWidget* add_dock(const QString& title, const QString& id, QWidget* content, Qt::DockWidgetArea area);
   void build_analysis_docks();
+  // studio_training.cpp: the training monitor's dock and its job
+  void build_training_dock();
+  void start_training(bool resume);
+  void make_synthetic_zoo();
+  void on_training_finished(const TrainingOutcome& outcome);
   void start_candidates(const DemoContent& demo);
   QVector<int> on_generated(const GenerationRecord& record, const GenerationOutcome& outcome, QVector<int> final_points);
   void on_scored();
@@ -147,6 +169,7 @@ class StudioWindow : public QMainWindow {
   widgets::ResultsTable* results_ = nullptr;
   widgets::InterpolationPanel* interpolation_ = nullptr;
   widgets::ModuleNormPlot *inspector_norms_ = nullptr, *inspector_cosines_ = nullptr;
+  widgets::ModuleHeatmap* inspector_heatmap_ = nullptr;
   widgets::ModuleTable* inspector_table_ = nullptr;
   QLabel *inspector_title_ = nullptr, *cosine_title_ = nullptr;
   CandidateStore* store_ = nullptr;
@@ -171,6 +194,10 @@ class StudioWindow : public QMainWindow {
   QMenu* recent_menu_ = nullptr;
   QPair<int, int> compared_{-1, -1};  // the pair the inspector's cosines are of
   int inspected_ = -1;                // the candidate the inspector shows
+  widgets::TrainingMonitor* training_monitor_ = nullptr;
+  QDockWidget* training_dock_ = nullptr;
+  std::unique_ptr<TrainingJob> training_;
+  QString configs_dir_;
   Projection projection_ = Projection::Tsne;
   std::unique_ptr<PcaLayout> pca_;
   widgets::ScenePositions tsne_positions_;  // the latest t-SNE frame

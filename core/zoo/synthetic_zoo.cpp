@@ -1,10 +1,11 @@
-#include "tests/support/synthetic_zoo.h"
+#include "core/zoo/synthetic_zoo.h"
 
 #include <torch/torch.h>
 
-#include "tests/support/adapter_testing.h"
+#include "core/lora/lora_adapter.h"
+#include "core/util/error.h"
 
-namespace lorastudio::test {
+namespace lorastudio {
 
 std::string synthetic_task_text(int i) {
   static const char* kTexts[] = {
@@ -18,12 +19,29 @@ std::string synthetic_task_text(int i) {
   return kTexts[i % 6];
 }
 
+namespace {
+
+// The zoo's layout: `modules` square linear LoRA modules with random factors (a balance is measured on them).
+LoraAdapter prototype(const SyntheticZooSpec& s) {
+  torch::manual_seed(s.seed);
+  LoraAdapter a;
+  for (int m = 0; m < s.modules; ++m) {
+    LoraModule module;
+    module.path = "blocks." + std::to_string(m) + ".attn.to_q";
+    module.A = torch::randn({s.rank, s.width});
+    module.B = torch::randn({s.width, s.rank});
+    module.alpha = static_cast<double>(s.rank);
+    a.modules.push_back(std::move(module));
+  }
+  return a;
+}
+
+}  // namespace
+
 Zoo make_synthetic_zoo(const std::string& dir, const SyntheticZooSpec& s) {
-  std::vector<ModuleSpec> specs;
-  for (int m = 0; m < s.modules; ++m)
-    specs.push_back({"blocks." + std::to_string(m) + ".attn.to_q", s.width, s.width, s.rank, static_cast<double>(s.rank)});
-  const LoraAdapter prototype = random_adapter(specs, s.seed);
-  const ZooLayout layout = ZooLayout::from_adapter(prototype);
+  if (s.tasks < 1 || s.tasks > 1000 || s.checkpoints < 2 || s.modules < 1 || s.width < 1 || s.rank < 1 || s.rank > s.width)
+    throw Error("synthetic zoo: tasks must be 1–1000, checkpoints at least 2, modules and width at least 1, rank 1–width");
+  const ZooLayout layout = ZooLayout::from_adapter(prototype(s));
   Zoo zoo = Zoo::create(dir);
   torch::manual_seed(s.seed);
   const torch::Tensor shared = torch::randn({std::min(s.shared_coordinates, layout.dim())});
@@ -37,4 +55,4 @@ Zoo make_synthetic_zoo(const std::string& dir, const SyntheticZooSpec& s) {
   return zoo;
 }
 
-}  // namespace lorastudio::test
+}  // namespace lorastudio
