@@ -12,6 +12,7 @@
 #include "core/imaging/image_metrics.h"
 #include "core/imaging/style_ops.h"
 #include "core/style/style_demo.h"
+#include "core/style/style_preview_provider.h"
 #include "core/util/file_tree.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/test_main.h"
@@ -45,6 +46,21 @@ class TestStyleDemoBundle : public QObject {
     QVERIFY(held_out >= 6);
     QVERIFY(demo.evaluation.contains("styles") && demo.evaluation["styles"].size() == demo.styles.size());
     QVERIFY2(tree_bytes(bundle_dir()) < 12 * 1024 * 1024, "the demo bundle should stay a few MB");
+  }
+
+  // The studio previews on larger photos than the 96 px check photos: the check subjects first, each at least
+  // 200 px on its longest side, and the preview provider offers them.
+  void preview_photos_are_large_enough() {
+    const StyleDemo demo = StyleDemo::load(bundle_dir());
+    QVERIFY(demo.check.previews.size() >= demo.check.photos.size());
+    for (size_t i = 0; i < demo.check.photos.size(); ++i) QCOMPARE(demo.check.previews[i], demo.check.photos[i]);
+    for (const auto& p : demo.check.previews) {
+      const torch::Tensor photo = load_rgb_image(demo.preview_photo_path(p));
+      QVERIFY2(std::max(photo.size(1), photo.size(2)) >= 200, p.c_str());
+    }
+    const auto provider = StylePreviewProvider::for_demo(std::make_shared<const StyleDemo>(demo));
+    QCOMPARE(provider->subjects().size(), demo.check.previews.size());
+    QCOMPARE(provider->subjects().front() + ".png", demo.check.previews.front());
   }
 
   // The atlas holds every style's checkpoints in the generator's latent space, and they cluster by style:

@@ -133,7 +133,7 @@ nlohmann::json StyleRecipe::stage_parameters(RecipeStage stage) const {
       return {{"name", name}, {"float16", float16}, {"check_styles", check.styles}, {"check_photos", check.photos},
               {"check_samples", check.samples}, {"check_size", check.size},
               // What the stage writes: a bundle made before a part was added is out of date.
-              {"contents", "networks, latent atlas with soups, styles with reference scores, check"}};
+              {"contents", "networks, latent atlas with soups, styles with reference scores, check, preview photos"}};
   }
   return {};
 }

@@ -83,14 +83,17 @@ std::vector<double> check_photo_scores(Stylizer& stylizer, const std::vector<con
 nlohmann::json DemoCheck::to_json() const {
   nlohmann::json figs = nlohmann::json::array();
   for (const auto& f : figures) figs.push_back({{"style", f.style}, {"base_psnr", f.base_psnr}, {"sample_psnr", f.sample_psnr}});
-  return {{"photos", photos}, {"samples", samples}, {"steps", steps}, {"sampler", sampler}, {"seed", seed}, {"figures", figs}};
+  nlohmann::json j = {{"photos", photos}, {"samples", samples}, {"steps", steps}, {"sampler", sampler}, {"seed", seed}, {"figures", figs}};
+  if (!previews.empty()) j["previews"] = previews;
+  return j;
 }
 
 DemoCheck DemoCheck::from_json(const nlohmann::json& j, const std::string& label) {
   const JsonReader r(j, label, "check");
-  r.only({"photos", "samples", "steps", "sampler", "seed", "figures"});
+  r.only({"photos", "previews", "samples", "steps", "sampler", "seed", "figures"});
   DemoCheck c;
   c.photos = r.strings_at("photos");
+  if (r.has("previews")) c.previews = r.strings_at("previews");
   c.samples = r.int_at("samples", 1, 64);
   c.steps = r.int_at("steps", 1, 1000);
   r.read("sampler", c.sampler, {"ddim", "ddpm", "dpmpp"});
@@ -134,6 +137,7 @@ StyleDemo StyleDemo::load(const std::string& dir) {
   demo.evaluation = parse_json(read_text_file(evaluation), evaluation);
   demo.check = DemoCheck::from_json(r.at("check"), file);
   for (const auto& p : demo.check.photos) bundle_path(demo.dir, "check/photos/" + p, r, "check.photos");
+  for (const auto& p : demo.check.previews) bundle_path(demo.dir, "check/previews/" + p, r, "check.previews");
   for (const auto& f : demo.check.figures) {
     if (!demo.style(f.style)) r.fail("check.figures", "the style \"" + f.style + "\" is not in the bundle");
     for (const auto& p : demo.check.photos) bundle_path(demo.dir, "check/truths/" + f.style + "/" + p, r, "check.figures");
@@ -168,6 +172,7 @@ Style StyleDemo::true_style(const std::string& name) const {
 }
 
 std::string StyleDemo::check_photo_path(const std::string& photo) const { return dir + "/check/photos/" + photo; }
+std::string StyleDemo::preview_photo_path(const std::string& photo) const { return dir + "/check/previews/" + photo; }
 std::string StyleDemo::check_truth_path(const std::string& style, const std::string& photo) const {
   return dir + "/check/truths/" + style + "/" + photo;
 }

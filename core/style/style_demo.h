@@ -53,6 +53,7 @@ struct DemoCheckFigure {
 
 struct DemoCheck {
   std::vector<std::string> photos;      // file names in check/photos
+  std::vector<std::string> previews;    // file names in check/previews: larger photos the studio previews on (optional)
   std::vector<DemoCheckFigure> figures;
   int64_t samples = 2, steps = 25;
   std::string sampler = "ddim";
@@ -81,6 +82,7 @@ class StyleDemo {
   // The true style function of a bundled style (needs OpenCV): exact, from the stored parameters.
   Style true_style(const std::string& name) const;
   std::string check_photo_path(const std::string& photo) const;
+  std::string preview_photo_path(const std::string& photo) const;
   std::string check_truth_path(const std::string& style, const std::string& photo) const;
 };
 

@@ -137,6 +137,16 @@ DemoCheck write_check_images(const StyleWorld& world, const std::vector<std::str
     check.photos.push_back(file);
   }
   for (const auto& s : styles) check.figures.push_back({s, 0, std::vector<double>(static_cast<size_t>(o.samples), 0.0)});
+  // Larger copies for the studio's λ previews: the check photos first, then further evaluation photos.
+  std::vector<std::string> previews = photos;
+  for (size_t i = 0; i < names.size() && static_cast<int64_t>(previews.size()) < o.previews; ++i)
+    if (std::find(previews.begin(), previews.end(), names[i]) == previews.end()) previews.push_back(names[i]);
+  previews.resize(static_cast<size_t>(std::min<int64_t>(o.previews, static_cast<int64_t>(previews.size()))));
+  fs::create_directories(out / "check" / "previews");
+  for (const auto& name : previews) {
+    save_rgb_image((out / "check" / "previews" / (name + ".png")).string(), fit_image(world.photos().load(name), o.preview_size));
+    check.previews.push_back(name + ".png");
+  }
   return check;
 }
 

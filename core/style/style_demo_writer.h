@@ -15,6 +15,8 @@ struct DemoCheckOptions {
   std::vector<std::string> photos;  // evaluation photos they are measured on (empty: the first 2)
   int64_t samples = 2;              // adapters generated per style
   int64_t size = 96;                // longest side of the check photos
+  int64_t preview_size = 256;       // longest side of the preview photos (the studio's λ previews)
+  int64_t previews = 4;             // preview photos: the check photos, then further evaluation photos
   int64_t steps = 25;               // DDIM steps
   uint64_t seed = 0;
 };

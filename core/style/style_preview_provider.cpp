@@ -37,8 +37,12 @@ StylePreviewProvider::StylePreviewProvider(Stylizer stylizer, std::vector<StyleP
 
 std::unique_ptr<StylePreviewProvider> StylePreviewProvider::for_demo(std::shared_ptr<const StyleDemo> demo) {
   std::vector<StylePreviewSubject> subjects;
-  for (const auto& p : demo->check.photos)
-    subjects.push_back({std::filesystem::path(p).stem().string(), torch::Tensor(), demo->check_photo_path(p)});
+  // The bundle's larger preview photos where it has them (older bundles: the small check photos).
+  for (const auto& p : demo->check.previews)
+    subjects.push_back({std::filesystem::path(p).stem().string(), torch::Tensor(), demo->preview_photo_path(p)});
+  if (subjects.empty())
+    for (const auto& p : demo->check.photos)
+      subjects.push_back({std::filesystem::path(p).stem().string(), torch::Tensor(), demo->check_photo_path(p)});
   TruthLookup truths;
   if (style_ops::available())
     truths = [demo](const std::string& name) -> std::optional<Style> {
