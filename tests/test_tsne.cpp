@@ -100,6 +100,26 @@ class TestTsne : public QObject {
     QVERIFY(relative_error(to_dense(sparse_affinities(data.points, 10)), reference) > 1e-2);
   }
 
+  // The live embedding's GPU path builds the neighbour P whole as tensor ops: it must equal the sparse
+  // graph's P (on the CPU here, on CUDA where there is one). Wrong variant: another perplexity.
+  void denseNeighbourAffinitiesEqualTheSparseOnes_data() {
+    QTest::addColumn<bool>("cuda");
+    QTest::newRow("cpu") << false;
+    QTest::newRow("cuda") << true;
+  }
+  void denseNeighbourAffinitiesEqualTheSparseOnes() {
+    QFETCH(bool, cuda);
+    if (cuda && !torch::cuda::is_available()) QSKIP("no CUDA device");
+    const torch::Device device = cuda ? torch::kCUDA : torch::kCPU;
+    const auto data = own_blobs(600, 16, 4);
+    const auto sparse = to_dense(sparse_affinities(data.points, 25));
+    const auto dense = dense_neighbour_affinities(data.points, 25, device).cpu();
+    QCOMPARE(dense.device().type(), torch::kCPU);
+    QVERIFY(std::abs(dense.sum().item<double>() - 1.0) < 1e-5);
+    QVERIFY2(relative_error(dense, sparse) < 1e-5, qPrintable(QString::number(relative_error(dense, sparse))));
+    QVERIFY(relative_error(dense_neighbour_affinities(data.points, 15, device).cpu(), sparse) > 1e-2);
+  }
+
   void extendedGraphEqualsARebuild() {
     const auto data = own_blobs(500, 12, 2);
     const auto old = data.points.slice(0, 0, 420), added = data.points.slice(0, 420);

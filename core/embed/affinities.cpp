@@ -217,13 +217,34 @@ SparseAffinities sparse_affinities(const torch::Tensor& points, double perplexit
   return symmetrize(graph, conditional);
 }
 
-torch::Tensor dense_affinities(const torch::Tensor& points, double perplexity, const torch::Device& device) {
-  const int64_t n = points.size(0);
-  if (n < 2) throw Error("t-SNE: needs at least 2 points");
+namespace {
+
+// All pairs' squared distances [N, N] float64 on `device`; the diagonal excluded (the largest double).
+torch::Tensor pairwise_squared_distances(const torch::Tensor& points, const torch::Device& device) {
+  if (points.size(0) < 2) throw Error("t-SNE: needs at least 2 points");
   const auto x = points.to(device, torch::kFloat64);
   const auto norms = x.pow(2).sum(1, true);
   auto d2 = (norms + norms.t() - 2.0 * x.mm(x.t())).clamp_min(0);
   d2.fill_diagonal_(std::numeric_limits<double>::max());
+  return d2;
+}
+
+}  // namespace
+
+torch::Tensor dense_neighbour_affinities(const torch::Tensor& points, double perplexity, const torch::Device& device) {
+  const int64_t n = points.size(0), k = neighbour_count(perplexity, n);
+  auto d2 = pairwise_squared_distances(points, device);
+  const auto [distance, index] = d2.topk(k, 1, /*largest=*/false, /*sorted=*/true);
+  d2 = torch::Tensor();
+  const auto conditional = conditional_probabilities(distance, perplexity).to(torch::kFloat32);
+  auto p = torch::zeros({n, n}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  p.scatter_(1, index, conditional);
+  p = p + p.t();
+  return p.div_(p.sum().clamp_min(std::numeric_limits<float>::epsilon()));
+}
+
+torch::Tensor dense_affinities(const torch::Tensor& points, double perplexity, const torch::Device& device) {
+  auto d2 = pairwise_squared_distances(points, device);
   auto p = conditional_probabilities(d2, perplexity);
   d2 = torch::Tensor();
   p = p + p.t();

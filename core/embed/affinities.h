@@ -50,6 +50,12 @@ SparseAffinities sparse_affinities(const torch::Tensor& points, double perplexit
 // Dense P [N, N] over all pairs (exact t-SNE), float32 on `device`.
 torch::Tensor dense_affinities(const torch::Tensor& points, double perplexity, const torch::Device& device);
 
+// The neighbour affinities of sparse_affinities() — each point's min(N - 1, 3 * perplexity + 1) nearest
+// neighbours, calibrated, P + P^T normalised — built whole on `device` as a dense [N, N] float32 matrix:
+// all-pairs distances, top-k and the bisection as tensor ops. On a GPU this takes milliseconds for 10^4
+// points, where the incremental CPU graph takes a tenth of a second per batch (the live embedding's joins).
+torch::Tensor dense_neighbour_affinities(const torch::Tensor& points, double perplexity, const torch::Device& device);
+
 // The dense form of sparse affinities [N, N] float32, built on `device` (for tests and the exact method
 // over neighbour affinities).
 torch::Tensor to_dense(const SparseAffinities& p, const torch::Device& device = torch::kCPU);

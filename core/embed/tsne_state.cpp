@@ -53,7 +53,9 @@ PreparedPoints TsneState::prepare_points(const torch::Tensor& added) const {
   if (features_.defined() && prepared.added.size(1) != features_.size(1))
     throw Error("t-SNE: points of " + std::to_string(prepared.added.size(1)) + " dimensions added to an embedding of " +
                 std::to_string(features_.size(1)));
-  if (features_.defined()) {
+  if (features_.defined() && device_.is_cuda()) {
+    prepared.anchors = torch::cdist(prepared.added.to(device_), features_.to(device_)).argmin(1).cpu().contiguous();
+  } else if (features_.defined()) {
     prepared.anchors = nearest_neighbours(features_, prepared.added, 1).indices.select(1, 0).contiguous();
   } else if (prepared.added.size(0) >= 2 && params_.init == TsneInit::Pca) {
     prepared.initial = pca_initialisation(prepared.added);
@@ -67,6 +69,10 @@ void TsneState::prepare_affinities(const torch::Tensor& all, PreparedPoints& pre
   const bool dense = method_ != TsneMethod::BarnesHut;
   if (dense && !params_.neighbour_affinities) {
     prepared.dense_p = dense_affinities(all, params_.perplexity, device_);
+    return;
+  }
+  if (dense && device_.is_cuda()) {  // the whole P anew on the GPU: faster than updating the graph on the CPU
+    prepared.dense_p = dense_neighbour_affinities(all, params_.perplexity, device_);
     return;
   }
   const int64_t k = neighbour_count(params_.perplexity, all.size(0));
