@@ -77,6 +77,25 @@ class TestGuiTrainingMonitor : public QObject {
     QCOMPARE(monitor.findChild<QLineEdit*>()->isEnabled(), train);  // the form is locked while a run is active
   }
 
+  // An output directory holding a stopped run's state offers Resume run, also in a new session.
+  void aStoppedRunInTheOutputCanBeResumed() {
+    QTemporaryDir dir;
+    TrainingMonitor monitor;
+    lorastudio::widgets::TrainingForm form;
+    form.output = dir.path();
+    monitor.set_form(form);
+    QVERIFY(!monitor.resumable());
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("state")));
+    QFile state(dir.filePath(QStringLiteral("state/state.json")));
+    QVERIFY(state.open(QIODevice::WriteOnly));
+    state.close();
+    monitor.set_form(form);
+    QVERIFY(monitor.resumable());
+    QVERIFY(button(monitor, QStringLiteral("Resume run"))->isEnabled());
+    monitor.set_state(State::Running);
+    QVERIFY(!button(monitor, QStringLiteral("Resume run"))->isEnabled());
+  }
+
   void lossCurvesKeepOneCurvePerStage() {
     LossPlot plot;
     QVERIFY(std::isnan(plot.last_loss(QStringLiteral("autoencoder"))));
@@ -156,12 +175,21 @@ class TestGuiTrainingMonitor : public QObject {
     QVERIFY(std::filesystem::exists((form.output + QStringLiteral("/state")).toStdString()));
     QVERIFY(!std::filesystem::exists((form.output + QStringLiteral("/generator.json")).toStdString()));
     const int before_resume = points(*monitor);
+    // A new run into the stopped run's directory is refused in the window's words; Resume run stays offered.
+    window.train(false);
+    QCOMPARE(failed.count(), 1);
+    QVERIFY2(failed.last().first().toString().contains(QStringLiteral("holds a stopped training run")),
+             qPrintable(failed.last().first().toString()));
+    QCOMPARE(monitor->state(), State::Failed);
+    QVERIFY(button(*monitor, QStringLiteral("Resume run"))->isEnabled());
+    QCOMPARE(points(*monitor), before_resume);  // the curves are kept
 
     QTest::mouseClick(button(*monitor, QStringLiteral("Resume run")), Qt::LeftButton);
     QVERIFY(finished.wait(60000));
     QCOMPARE(finished.last().first().toBool(), false);
     QCOMPARE(monitor->state(), State::Finished);
-    QCOMPARE(failed.count(), 0);
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(!button(*monitor, QStringLiteral("Resume run"))->isEnabled());  // nothing left to resume
     QVERIFY(std::filesystem::exists((form.output + QStringLiteral("/generator.json")).toStdString()));
     QVERIFY(points(*monitor) > before_resume);  // the resumed run's points continue the same curves
     QCOMPARE(monitor->loss_plot()->point_count(QStringLiteral("diffusion")), 15);  // 150 steps, a point every 10

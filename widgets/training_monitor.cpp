@@ -79,6 +79,10 @@ QWidget* TrainingMonitor::build_form() {
   output_ = new QLineEdit;
   output_->setPlaceholderText(tr("output generator directory"));
   connect(output_, &QLineEdit::textChanged, output_, &QLineEdit::setToolTip);
+  connect(output_, &QLineEdit::textChanged, this, [this](const QString& dir) {  // a stopped run there can be resumed
+    resumable_ = !dir.trimmed().isEmpty() && QFileInfo::exists(dir.trimmed() + QStringLiteral("/state/state.json"));
+    update_buttons();
+  });
   auto* browse_out = new QPushButton(tr("…"));
   connect(browse_out, &QPushButton::clicked, this, [this] { browse(output_, true, tr("Output directory")); });
   grid->addRow(tr("Output"), row_with(output_, browse_out));
@@ -158,6 +162,7 @@ void TrainingMonitor::set_form(const TrainingForm& f) {
   output_->setText(f.output);
   ae_steps_->setValue(f.ae_steps);
   diffusion_steps_->setValue(f.diffusion_steps);
+  update_buttons();  // the output directory may hold a stopped run
 }
 
 void TrainingMonitor::set_state(State state, const QString& message) {
@@ -175,7 +180,9 @@ void TrainingMonitor::set_state(State state, const QString& message) {
 void TrainingMonitor::update_buttons() {
   const bool active = state_ == State::Running || state_ == State::Paused;
   train_->setEnabled(!active);
-  resume_->setEnabled(state_ == State::Stopped);
+  if (resume_ && state_ != State::Running && output_)  // a run that just ended may have left or removed its state
+    resumable_ = QFileInfo::exists(output_->text().trimmed() + QStringLiteral("/state/state.json"));
+  resume_->setEnabled(!active && (state_ == State::Stopped || resumable_));
   pause_->setEnabled(active);
   cancel_->setEnabled(active);
   for (QWidget* w : std::initializer_list<QWidget*>{zoo_, config_, output_, ae_steps_, diffusion_steps_, synthetic_})

@@ -45,6 +45,7 @@ class TrainingMonitor : public QWidget {
   void clear_curves();
   LossPlot* loss_plot() const { return plot_; }
   QString status_text() const;
+  bool resumable() const { return resumable_; }
 
  Q_SIGNALS:
   void train_requested(bool resume);  // resume: continue the stopped run in the output directory
@@ -66,6 +67,7 @@ class TrainingMonitor : public QWidget {
   QLabel* status_ = nullptr;
   LossPlot* plot_ = nullptr;
   State state_ = State::Idle;
+  bool resumable_ = false;  // the output directory holds a stopped run's state
 };
 
 QString training_state_name(TrainingMonitor::State state);

@@ -120,7 +120,7 @@ void CandidateStore::inspect(int id) {
   const auto a = adapter(id);
   if (!a) return;
   run_async([this, id, a]() -> Continuation {
-    const auto rows = module_rows(*a);
+    const auto rows = module_rows(*a, 64);  // the spectra: up to 64 singular values per module
     return [this, id, rows] { Q_EMIT inspected(id, rows); };
   });
 }

@@ -20,6 +20,7 @@
 #include "widgets/interpolation_panel.h"
 #include "widgets/module_heatmap.h"
 #include "widgets/module_norm_plot.h"
+#include "widgets/spectrum_plot.h"
 #include "widgets/module_table.h"
 #include "widgets/results_table.h"
 #include "widgets/trajectory_view.h"
@@ -76,7 +77,10 @@ void StudioWindow::build_analysis_docks() {
   inspector_norms_ = new widgets::ModuleNormPlot(norm_views);
   norm_views->addTab(inspector_heatmap_, tr("Layer × type"));
   norm_views->addTab(inspector_norms_, tr("Per module"));
+  inspector_spectra_ = new widgets::SpectrumPlot(norm_views);
+  norm_views->addTab(inspector_spectra_, tr("Spectra"));
   inspector_table_ = new widgets::ModuleTable(inspector);
+  connect(inspector_table_, &widgets::ModuleTable::module_selected, inspector_spectra_, &widgets::SpectrumPlot::highlight_name);
   cosine_title_ = new QLabel(tr("Cosine of ΔW per module between A and B"), inspector);
   inspector_cosines_ = new widgets::ModuleNormPlot(inspector);
   for (QLabel* title : {inspector_title_, cosine_title_}) title->setWordWrap(true);  // long names: the plots keep equal halves
@@ -114,6 +118,7 @@ void StudioWindow::start_candidates(const DemoContent& demo) {
     inspector_title_->setText(tr("<b>%1</b> — ‖ΔW‖ per module").arg(store_->name(id)));
     inspector_norms_->set_modules(modules);
     inspector_heatmap_->set_modules(modules);
+    inspector_spectra_->set_modules(modules);
     inspector_table_->set_modules(modules);
   });
   connect(store_, &CandidateStore::compared, this, [this](int a, int b, const QVector<ModuleCosine>& cosines, double mean) {

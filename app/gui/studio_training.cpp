@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QStandardPaths>
+#include <QSettings>
 #include <QStatusBar>
 
 #include "app/gui/studio_window.h"
@@ -37,6 +38,12 @@ void StudioWindow::build_training_dock() {
   connect(training_monitor_, &widgets::TrainingMonitor::pause_requested, this, &StudioWindow::pause_training);
   connect(training_monitor_, &widgets::TrainingMonitor::cancel_requested, this, &StudioWindow::cancel_training);
   connect(training_monitor_, &widgets::TrainingMonitor::synthetic_zoo_requested, this, &StudioWindow::make_synthetic_zoo);
+}
+
+void StudioWindow::restore_training_form() {
+  const QStringList saved = QSettings().value(QStringLiteral("training/form")).toStringList();
+  if (saved.size() != 5) return;
+  training_monitor_->set_form({saved[0], saved[1], saved[2], saved[3].toInt(), saved[4].toInt()});
 }
 
 void StudioWindow::set_configs_dir(const QString& dir) {
@@ -80,6 +87,15 @@ void StudioWindow::start_training(bool resume) {
     show_error(tr("Training needs %1").arg(missing));
     return;
   }
+  if (!resume && QFileInfo::exists(form.output + QStringLiteral("/state/state.json"))) {
+    const QString message = tr("%1 holds a stopped training run: Resume run continues it; for a new run pick another output "
+                               "directory").arg(form.output);
+    training_monitor_->set_state(widgets::TrainingMonitor::State::Failed, message);
+    show_error(message);
+    return;
+  }
+  QSettings().setValue(QStringLiteral("training/form"), QStringList{form.zoo, form.config, form.output,
+                                                                    QString::number(form.ae_steps), QString::number(form.diffusion_steps)});
   if (!resume) training_monitor_->clear_curves();
   TrainingRequest request{form.zoo, form.config, form.output, resume, form.ae_steps, form.diffusion_steps};
   training_ = std::make_unique<TrainingJob>(request);

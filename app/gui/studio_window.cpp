@@ -60,6 +60,7 @@ StudioWindow::StudioWindow(QWidget* parent, bool restore_layout) : QMainWindow(p
   QSettings settings;  // the window's layout as the user left it
   restoreGeometry(settings.value(QStringLiteral("studio/geometry")).toByteArray());
   restoreState(settings.value(QStringLiteral("studio/state")).toByteArray());
+  restore_training_form();
 }
 
 void StudioWindow::closeEvent(QCloseEvent* event) {

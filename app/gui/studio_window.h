@@ -39,6 +39,7 @@ class Generator;
 namespace lorastudio::widgets {
 class InterpolationPanel;
 class ModuleHeatmap;
+class SpectrumPlot;
 class ModuleNormPlot;
 class ModuleTable;
 class ResultsTable;
@@ -126,6 +127,7 @@ class StudioWindow : public QMainWindow {
   // studio_training.cpp: the training monitor's dock and its job
   void build_training_dock();
   void start_training(bool resume);
+  void restore_training_form();  // the last run's zoo, config, output and steps
   void make_synthetic_zoo();
   void on_training_finished(const TrainingOutcome& outcome);
   void start_candidates(const DemoContent& demo);
@@ -170,6 +172,7 @@ class StudioWindow : public QMainWindow {
   widgets::InterpolationPanel* interpolation_ = nullptr;
   widgets::ModuleNormPlot *inspector_norms_ = nullptr, *inspector_cosines_ = nullptr;
   widgets::ModuleHeatmap* inspector_heatmap_ = nullptr;
+  widgets::SpectrumPlot* inspector_spectra_ = nullptr;
   widgets::ModuleTable* inspector_table_ = nullptr;
   QLabel *inspector_title_ = nullptr, *cosine_title_ = nullptr;
   CandidateStore* store_ = nullptr;
