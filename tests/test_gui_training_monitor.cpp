@@ -46,7 +46,12 @@ class TestGuiTrainingMonitor : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }  // synthetic zoos go to a test cache
+  // Synthetic zoos go to a cache of the test's own, the remembered form to a test configuration.
+  void initTestCase() {
+    QVERIFY(cache_.isValid());
+    qputenv("XDG_CACHE_HOME", cache_.path().toUtf8());
+    QStandardPaths::setTestModeEnabled(true);
+  }
 
   void buttonsFollowTheState_data() {
     QTest::addColumn<State>("state");
@@ -147,6 +152,7 @@ class TestGuiTrainingMonitor : public QObject {
     QVERIFY(zoo_ready.wait(20000));
     auto form = monitor->form();
     QCOMPARE(form.zoo, zoo_ready.first().first().toString());
+    QVERIFY2(form.zoo.startsWith(cache_.path()), qPrintable(form.zoo));  // under the user's cache (XDG)
     QVERIFY2(form.config.endsWith(QStringLiteral("text_task_small.json")), qPrintable(form.config));
     QVERIFY(!form.output.isEmpty());
     form.output = dir.filePath(QStringLiteral("generator"));
@@ -227,6 +233,9 @@ class TestGuiTrainingMonitor : public QObject {
     QCOMPARE(window.training_monitor()->state(), State::Failed);
     QVERIFY(!window.training());
   }
+
+ private:
+  QTemporaryDir cache_;
 };
 
 LORASTUDIO_GUI_TEST_MAIN(TestGuiTrainingMonitor)

@@ -79,10 +79,7 @@ QWidget* TrainingMonitor::build_form() {
   output_ = new QLineEdit;
   output_->setPlaceholderText(tr("output generator directory"));
   connect(output_, &QLineEdit::textChanged, output_, &QLineEdit::setToolTip);
-  connect(output_, &QLineEdit::textChanged, this, [this](const QString& dir) {  // a stopped run there can be resumed
-    resumable_ = !dir.trimmed().isEmpty() && QFileInfo::exists(dir.trimmed() + QStringLiteral("/state/state.json"));
-    update_buttons();
-  });
+  connect(output_, &QLineEdit::textChanged, this, &TrainingMonitor::update_buttons);  // a stopped run there?
   auto* browse_out = new QPushButton(tr("…"));
   connect(browse_out, &QPushButton::clicked, this, [this] { browse(output_, true, tr("Output directory")); });
   grid->addRow(tr("Output"), row_with(output_, browse_out));
@@ -180,8 +177,9 @@ void TrainingMonitor::set_state(State state, const QString& message) {
 void TrainingMonitor::update_buttons() {
   const bool active = state_ == State::Running || state_ == State::Paused;
   train_->setEnabled(!active);
-  if (resume_ && state_ != State::Running && output_)  // a run that just ended may have left or removed its state
-    resumable_ = QFileInfo::exists(output_->text().trimmed() + QStringLiteral("/state/state.json"));
+  // The output directory holds a stopped run's state (a run that just ended may have left or removed it).
+  const QString output = output_ ? output_->text().trimmed() : QString();
+  resumable_ = !output.isEmpty() && QFileInfo::exists(output + QStringLiteral("/state/state.json"));
   resume_->setEnabled(!active && (state_ == State::Stopped || resumable_));
   pause_->setEnabled(active);
   cancel_->setEnabled(active);

@@ -16,6 +16,10 @@ QString kind_name(PointKind kind) {
   return {};
 }
 
+QColor TrajectoryScene::color_of(int group) const {
+  return group >= 0 && group < groups.size() && groups[group].color.isValid() ? groups[group].color : group_color(group);
+}
+
 QColor group_color(int index) {
   // Tableau 10 and two more, distinct on white and for most colour-vision deficiencies in pairs.
   static const char* const kColors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",

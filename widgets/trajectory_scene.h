@@ -39,6 +39,7 @@ struct TrajectoryScene {
   QString space;        // what the positions embed, e.g. "t-SNE of the autoencoder latent"
   QVector<SceneGroup> groups;
   QVector<ScenePoint> points;
+  QColor color_of(int group) const;  // the group's own colour, else the palette's
 };
 
 // Positions of the first N scene points: x0, y0, x1, y1, ... (immutable, shared between threads).

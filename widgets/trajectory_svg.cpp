@@ -77,7 +77,7 @@ QString trajectory_svg(const TrajectoryScene& scene, const std::vector<float>& x
     if (scene.points[i].path_id() >= 0) paths[scene.points[i].path_id()].push_back(i);
   for (const auto& path : paths) {
     s << "<polyline fill='none' stroke-opacity='0.6' stroke-width='1.4' stroke='"
-      << group_color(scene.points[path.front()].group).name() << "' points='";
+      << scene.color_of(scene.points[path.front()].group).name() << "' points='";
     for (int i : path) {
       const QPointF p = f.map(xy[2 * i], xy[2 * i + 1]);
       s << QString::number(p.x(), 'f', 1) << "," << QString::number(p.y(), 'f', 1) << " ";
@@ -89,13 +89,12 @@ QString trajectory_svg(const TrajectoryScene& scene, const std::vector<float>& x
     for (int i = 0; i < count; ++i) {
       const ScenePoint& p = scene.points[i];
       if (p.kind != kind) continue;
-      const QColor color = p.group < scene.groups.size() && scene.groups[p.group].color.isValid() ? scene.groups[p.group].color
-                                                                                                 : group_color(p.group);
+      const QColor color = scene.color_of(p.group);
       s << shape(kind, f.map(xy[2 * i], xy[2 * i + 1]), color);
     }
   for (int g = 0; g < scene.groups.size(); ++g) {
     const int y = 60 + 18 * g, x = width - 170;
-    const QColor color = scene.groups[g].color.isValid() ? scene.groups[g].color : group_color(g);
+    const QColor color = scene.color_of(g);
     s << "<circle cx='" << x << "' cy='" << y - 4 << "' r='4' fill='" << color.name() << "'/><text x='" << x + 10
       << "' y='" << y << "' font-size='12'>" << scene.groups[g].name.toHtmlEscaped() << "</text>\n";
   }

@@ -128,8 +128,7 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
     if (scene.points[i].path_id() >= 0) paths[scene.points[i].path_id()].push_back(i);
   for (auto it = paths.begin(); it != paths.end(); ++it) {
     const ScenePoint& first = scene.points[it.value().front()];
-    const QColor color = first.group < scene.groups.size() && scene.groups[first.group].color.isValid() ? scene.groups[first.group].color
-                                                                                                     : group_color(first.group);
+    const QColor color = scene.color_of(first.group);
     const bool walk = first.kind == PointKind::Walk || first.kind == PointKind::Interpolated;
     auto* curve = new QCPCurve(plot_->xAxis, plot_->yAxis);
     QColor line = color;
@@ -147,7 +146,7 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
       if (members.isEmpty()) continue;
       auto* graph = plot_->addGraph();
       graph->setLineStyle(QCPGraph::lsNone);
-      graph->setScatterStyle(marker(kind, scene.groups[g].color.isValid() ? scene.groups[g].color : group_color(g)));
+      graph->setScatterStyle(marker(kind, scene.color_of(g)));
       graph->setName(scene.groups[g].name);
       if (kind != PointKind::Checkpoint) graph->removeFromLegend();  // the legend names kinds once, below
       add_layer(graph, kind, members);

@@ -9,7 +9,8 @@
 namespace lorastudio::gui {
 
 GenerationJob* GenerationJob::start(std::shared_ptr<api::Generator> generator, api::Condition condition,
-                                    api::GenerationParams params, QObject* receiver) {
+                                    api::GenerationParams params, QObject* receiver,
+                                    const std::function<void(GenerationJob*)>& connect_signals) {
   qRegisterMetaType<lorastudio::gui::StepLatents>();
   qRegisterMetaType<lorastudio::gui::GenerationOutcome>();
   auto* job = new GenerationJob;
@@ -21,6 +22,7 @@ GenerationJob* GenerationJob::start(std::shared_ptr<api::Generator> generator, a
   thread->setObjectName(QStringLiteral("generation"));
   QObject::connect(thread, &QThread::finished, thread, &QObject::deleteLater);
   QObject::connect(thread, &QThread::finished, job, &QObject::deleteLater);
+  connect_signals(job);
   thread->start();
   return job;
 }

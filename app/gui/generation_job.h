@@ -2,6 +2,7 @@
 // One generation on a worker thread for the studio: progress and every step's latents (for the trajectory
 // view) come out as queued signals; cancel() stops it after the current step.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -31,9 +32,11 @@ struct GenerationOutcome {
 class GenerationJob : public QObject {
   Q_OBJECT
  public:
-  // Starts at once on a new thread; the job deletes itself after finished() or failed().
+  // Starts on a new thread once `connect_signals` has wired the job up (a signal sent before that would be
+  // lost); the job deletes itself after finished() or failed().
   static GenerationJob* start(std::shared_ptr<api::Generator> generator, api::Condition condition,
-                              api::GenerationParams params, QObject* receiver);
+                              api::GenerationParams params, QObject* receiver,
+                              const std::function<void(GenerationJob*)>& connect_signals);
   void cancel() { cancelled_ = true; }
 
  Q_SIGNALS:

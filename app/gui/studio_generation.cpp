@@ -46,10 +46,10 @@ QVector<int> StudioWindow::add_generation_points(const QString& style, int sampl
 void StudioWindow::generate() {
   if (!demo_ || job_) return;
   const QString style = selected_style();
-  const auto it = std::find_if(demo_->styles.begin(), demo_->styles.end(), [&](const auto& s) { return s.name == style; });
-  if (it == demo_->styles.end()) return;
+  const auto* picked = demo_->style(style);
+  if (!picked) return;
   api::Condition condition;
-  condition.image_path = it->condition.toStdString();
+  condition.image_path = picked->condition.toStdString();
   api::GenerationParams params;
   params.count = samples_->value();
   params.steps = steps_->value();
@@ -61,26 +61,27 @@ void StudioWindow::generate() {
   embedding_->open_input();
   current_steps_.clear();
   settled_reported_ = false;
-  job_ = GenerationJob::start(demo_->generator, condition, params, this);
-  connect(job_, &GenerationJob::progressed, this, [this](int step, int total) {
-    progress_->setRange(0, total);
-    progress_->setValue(step);
-  });
-  connect(job_, &GenerationJob::stepped, this, &StudioWindow::on_step);
-  const GenerationRecord record{style, it->condition, demo_->name, static_cast<int>(params.count), params.steps,
+  const GenerationRecord record{style, picked->condition, demo_->name, static_cast<int>(params.count), params.steps,
                                 sampler_->currentText(), params.seed, params.guidance};
-  connect(job_, &GenerationJob::finished, this, [this, record, final_points](const GenerationOutcome& outcome) {
-    finish_generation();
-    statusBar()->showMessage(outcome.cancelled ? tr("Generation cancelled")
-                                               : tr("Generated in %1 s; scoring the candidates…").arg(outcome.seconds, 0, 'f', 2),
-                             8000);
-    const QVector<int> ids = on_generated(record, outcome, final_points);
-    if (!outcome.cancelled) generations_.push_back({record, current_steps_, outcome.dims, ids});
-    Q_EMIT generation_finished(outcome.cancelled);
-  });
-  connect(job_, &GenerationJob::failed, this, [this](const QString& message) {
-    finish_generation();
-    show_error(message);
+  job_ = GenerationJob::start(demo_->generator, condition, params, this, [this, record, final_points](GenerationJob* job) {
+    connect(job, &GenerationJob::progressed, this, [this](int step, int total) {
+      progress_->setRange(0, total);
+      progress_->setValue(step);
+    });
+    connect(job, &GenerationJob::stepped, this, &StudioWindow::on_step);
+    connect(job, &GenerationJob::finished, this, [this, record, final_points](const GenerationOutcome& outcome) {
+      finish_generation();
+      statusBar()->showMessage(outcome.cancelled ? tr("Generation cancelled")
+                                                 : tr("Generated in %1 s; scoring the candidates…").arg(outcome.seconds, 0, 'f', 2),
+                               8000);
+      const QVector<int> ids = on_generated(record, outcome, final_points);
+      if (!outcome.cancelled) generations_.push_back({record, current_steps_, outcome.dims, ids});
+      Q_EMIT generation_finished(outcome.cancelled);
+    });
+    connect(job, &GenerationJob::failed, this, [this](const QString& message) {
+      finish_generation();
+      show_error(message);
+    });
   });
   generate_->setEnabled(false);
   cancel_->setEnabled(true);

@@ -170,7 +170,8 @@ void StudioWindow::replay_generation(std::shared_ptr<const ProjectContent> conte
   const QVector<int> final_points = add_generation_points(record.style, record.samples, record.steps, false);
   const auto steps = step_rows(g.step_latents);
   const int64_t dims = g.step_latents.size(2);
-  for (const auto& rows : steps) add_embedded_rows(*rows, dims);
+  const auto all = g.step_latents.contiguous();  // every step at once: one batch for the embedding and the PCA view
+  add_embedded_rows(std::vector<float>(all.data_ptr<float>(), all.data_ptr<float>() + all.numel()), dims);
   GenerationOutcome outcome;
   auto adapters = std::make_shared<std::vector<LoraAdapter>>();
   for (int64_t i = 0; i < g.samples; ++i) adapters->push_back(layout.unflatten(g.parameters[i]));

@@ -4,13 +4,13 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
-#include <QStandardPaths>
 #include <QSettings>
 #include <QStatusBar>
 
 #include "app/gui/studio_window.h"
 #include "app/gui/training_job.h"
 #include "app/gui/worker_thread.h"
+#include "core/util/xdg_paths.h"
 #include "core/zoo/synthetic_zoo.h"
 #include "widgets/training_monitor.h"
 
@@ -18,10 +18,7 @@ namespace lorastudio::gui {
 
 namespace {
 
-QString cache_dir(const QString& sub) {
-  const QString root = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
-  return QDir(root.isEmpty() ? QDir::tempPath() + QStringLiteral("/lora-studio") : root).filePath(sub);
-}
+QString cache_dir(const QString& sub) { return QDir(QString::fromStdString(user_cache_dir())).filePath(sub); }
 
 QString timestamp() { return QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")); }
 
@@ -65,8 +62,7 @@ void StudioWindow::make_synthetic_zoo() {
           widgets::TrainingForm form = training_monitor_->form();
           form.zoo = dir;
           const QString small = QDir(configs_dir_).filePath(QStringLiteral("text_task_small.json"));
-          if (form.config.isEmpty() || QFileInfo(form.config).fileName() != QStringLiteral("text_task_small.json"))
-            if (QFileInfo::exists(small)) form.config = small;
+          if (QFileInfo::exists(small)) form.config = small;  // its conditions are text
           form.output = cache_dir(QStringLiteral("generators/synthetic-") + timestamp());
           training_monitor_->set_form(form);
           training_monitor_->set_state(widgets::TrainingMonitor::State::Idle,
@@ -120,6 +116,7 @@ void StudioWindow::start_training(bool resume) {
     show_error(message);
     Q_EMIT training_finished(true);
   });
+  training_->start();
   Q_EMIT training_started();
 }
 

@@ -12,6 +12,10 @@ namespace lorastudio::gui {
 TrainingJob::TrainingJob(TrainingRequest request, QObject* parent) : QObject(parent), request_(std::move(request)) {
   qRegisterMetaType<lorastudio::widgets::TrainingProgressView>();
   qRegisterMetaType<lorastudio::gui::TrainingOutcome>();
+}
+
+void TrainingJob::start() {
+  if (thread_.joinable()) return;
   thread_ = std::thread([this] {
     lower_this_thread_priority();
     run();

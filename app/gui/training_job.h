@@ -34,8 +34,9 @@ struct TrainingOutcome {
 class TrainingJob : public QObject {
   Q_OBJECT
  public:
-  explicit TrainingJob(TrainingRequest request, QObject* parent = nullptr);  // starts at once
+  explicit TrainingJob(TrainingRequest request, QObject* parent = nullptr);
   ~TrainingJob() override;
+  void start();  // after connecting: a bad zoo or config fails at once, and a signal sent before it is lost
   void pause();
   void resume();
   void cancel();

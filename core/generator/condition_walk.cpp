@@ -6,8 +6,9 @@
 
 namespace lorastudio {
 double path_largest_step(const torch::Tensor& path) {
+  if (path.size(0) < 2) return 0;
   const double span = (path[-1] - path[0]).norm().item<double>();
-  if (path.size(0) < 2 || span <= 0) return 0;
+  if (span <= 0) return 0;
   return (path.slice(0, 1) - path.slice(0, 0, -1)).norm(2, 1).max().item<double>() / span;
 }
 

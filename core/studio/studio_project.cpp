@@ -61,7 +61,10 @@ ProjectWalk read_walk(const nlohmann::json& j, const std::string& label, size_t 
   w.to = r.string_at("to");
   const nlohmann::json& weights = r.at("weights");
   if (!weights.is_array() || weights.size() < 2) r.fail("weights", "expected at least 2 weights");
-  for (const auto& v : weights) w.weights.push_back(v.get<double>());
+  for (const auto& v : weights) {
+    if (!v.is_number()) r.fail("weights", "expected numbers");
+    w.weights.push_back(v.get<double>());
+  }
   w.largest_step = r.double_at("largest_step", 0, 1e6);
   w.interpolation_largest_step = r.double_at("interpolation_largest_step", 0, 1e6);
   if (!reader.contains(walk_name(index, "latents"))) throw FileError(label, "the tensor " + walk_name(index, "latents") + " is missing");
