@@ -188,14 +188,21 @@ class TestGuiStudioWindow : public QObject {
     QVERIFY(!window.add_image_condition(text));
     QCOMPARE(failed.count(), 1);
     QVERIFY(failed.first().first().toString().contains(QStringLiteral("notes.png")));
+    QVERIFY(window.add_image_condition(photo));  // the same image again: selected, not added twice
+    QCOMPARE(window.condition_count(), before + 1);
+    const QString copy = dir.filePath(QFileInfo(photo).fileName());  // another image of the same name
+    QVERIFY(QFile::copy(photo, copy));
     QMimeData mime;  // a drop of a file from a file manager
-    mime.setUrls({QUrl::fromLocalFile(photo)});
+    mime.setUrls({QUrl::fromLocalFile(copy)});
     QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(&window, &enter);
     QVERIFY(enter.isAccepted());
     QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(&window, &drop);
     QCOMPARE(window.condition_count(), before + 2);
+    const QStringList names = window.condition_names();
+    QCOMPARE(names.count(names.back()), 1);  // its own name
+    QVERIFY(names.back().endsWith(QStringLiteral(" 2")));
   }
 
   // A condition walk from sepia to emboss: its points and the ΔW interpolation's join the view, with a figure.

@@ -59,12 +59,13 @@ class TestGuiTrainingMonitor : public QObject {
     QTest::addColumn<bool>("pause");
     QTest::addColumn<bool>("cancel");
     QTest::addColumn<bool>("resume");
-    QTest::newRow("idle") << State::Idle << true << false << false << false;
-    QTest::newRow("running") << State::Running << false << true << true << false;
-    QTest::newRow("paused") << State::Paused << false << true << true << false;
-    QTest::newRow("stopped") << State::Stopped << true << false << false << true;
-    QTest::newRow("finished") << State::Finished << true << false << false << false;
-    QTest::newRow("failed") << State::Failed << true << false << false << false;
+    QTest::addColumn<bool>("open");
+    QTest::newRow("idle") << State::Idle << true << false << false << false << false;
+    QTest::newRow("running") << State::Running << false << true << true << false << false;
+    QTest::newRow("paused") << State::Paused << false << true << true << false << false;
+    QTest::newRow("stopped") << State::Stopped << true << false << false << true << false;
+    QTest::newRow("finished") << State::Finished << true << false << false << false << true;
+    QTest::newRow("failed") << State::Failed << true << false << false << false << false;
   }
   void buttonsFollowTheState() {
     QFETCH(State, state);
@@ -75,6 +76,8 @@ class TestGuiTrainingMonitor : public QObject {
     QFETCH(bool, pause);
     QFETCH(bool, cancel);
     QFETCH(bool, resume);
+    QFETCH(bool, open);
+    QCOMPARE(button(monitor, QStringLiteral("Open in studio"))->isEnabled(), open);
     QCOMPARE(button(monitor, QStringLiteral("Train"))->isEnabled(), train);
     QCOMPARE(button(monitor, QStringLiteral("Pause"))->isEnabled(), pause);
     QCOMPARE(button(monitor, QStringLiteral("Cancel"))->isEnabled(), cancel);
@@ -200,6 +203,23 @@ class TestGuiTrainingMonitor : public QObject {
     QVERIFY(points(*monitor) > before_resume);  // the resumed run's points continue the same curves
     QCOMPARE(monitor->loss_plot()->point_count(QStringLiteral("diffusion")), 15);  // 150 steps, a point every 10
     QVERIFY(monitor->status_text().contains(QStringLiteral("generator")));
+
+    // The trained generator on its zoo becomes the studio's world: the zoo's tasks as conditions, candidates
+    // scored against their task's soup.
+    watchdog.set_phase("open in studio");
+    QSignalSpy loaded(&window, &StudioWindow::demo_loaded), generated(&window, &StudioWindow::generation_finished),
+        scored(&window, &StudioWindow::candidates_scored);
+    QTest::mouseClick(button(*monitor, QStringLiteral("Open in studio")), Qt::LeftButton);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(window.text_conditions());
+    QCOMPARE(window.condition_count(), 4);  // the synthetic zoo's tasks
+    window.select_condition(QStringLiteral("task1"));
+    window.generate();
+    QVERIFY(generated.wait(60000));
+    QVERIFY(scored.count() > 0 || scored.wait(30000));
+    QCOMPARE(window.candidates()->size(), 6);
+    for (const auto& r : window.candidates()->rows()) QVERIFY(std::isfinite(r.score) && r.score <= 100);
+    QCOMPARE(failed.count(), 1);
     qInfo("worst GUI-thread stall while training: %.1f ms (%s); most GUI-thread CPU in one gap: %.1f ms",
           watchdog.worst_ms(), watchdog.worst_phase(), watchdog.worst_cpu_ms());
     QVERIFY2(watchdog.worst_ms() < 50, qPrintable(QString::number(watchdog.worst_ms())));

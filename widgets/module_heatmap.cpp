@@ -91,12 +91,16 @@ ModuleHeatmap::ModuleHeatmap(QWidget* parent) : QWidget(parent), plot_(new QCust
 void ModuleHeatmap::set_modules(const QVector<ModuleRow>& rows) {
   grid_ = make_module_grid(rows);
   const int nx = std::max<int>(1, grid_.types.size()), ny = std::max<int>(1, grid_.layers.size());
-  map_->data()->setSize(nx, ny);
-  map_->data()->setRange(QCPRange(0, nx - 1), QCPRange(0, ny - 1));
+  // A colour map of one cell along an axis has no cell width: such an axis gets two half cells of one value.
+  const auto cells = [](int n) { return std::max(2, n); };
+  const auto range = [](int n) { return n == 1 ? QCPRange(-0.25, 0.25) : QCPRange(0, n - 1); };
+  map_->data()->setSize(cells(nx), cells(ny));
+  map_->data()->setRange(range(nx), range(ny));
   double top = 0;
-  for (int y = 0; y < grid_.layers.size(); ++y)
-    for (int x = 0; x < grid_.types.size(); ++x) {
-      const double v = grid_.at(y, x);
+  for (int y = 0; y < cells(ny); ++y)
+    for (int x = 0; x < cells(nx); ++x) {
+      const int gy = std::min(y, ny - 1), gx = std::min(x, nx - 1);
+      const double v = gy < grid_.layers.size() && gx < grid_.types.size() ? grid_.at(gy, gx) : std::nan("");
       map_->data()->setCell(x, y, v);
       if (std::isfinite(v)) top = std::max(top, v);
     }

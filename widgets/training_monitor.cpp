@@ -116,6 +116,10 @@ QWidget* TrainingMonitor::build_buttons() {
   cancel_->setToolTip(tr("Stop training; the state is saved so the run can be resumed"));
   resume_ = new QPushButton(tr("Resume run"));
   resume_->setToolTip(tr("Continue the stopped run from its saved state"));
+  open_ = new QPushButton(tr("Open in studio"));
+  open_->setObjectName(QStringLiteral("open-in-studio"));
+  open_->setToolTip(tr("Generate with the trained generator: its zoo's tasks become the studio's conditions"));
+  connect(open_, &QPushButton::clicked, this, &TrainingMonitor::open_in_studio_requested);
   connect(train_, &QPushButton::clicked, this, [this] { Q_EMIT train_requested(false); });
   connect(resume_, &QPushButton::clicked, this, [this] { Q_EMIT train_requested(true); });
   connect(cancel_, &QPushButton::clicked, this, &TrainingMonitor::cancel_requested);
@@ -123,7 +127,7 @@ QWidget* TrainingMonitor::build_buttons() {
     pause_->setText(paused ? tr("Continue") : tr("Pause"));
     Q_EMIT pause_requested(paused);
   });
-  for (auto* b : {train_, pause_, cancel_, resume_}) h->addWidget(b);
+  for (auto* b : {train_, pause_, cancel_, resume_, open_}) h->addWidget(b);
   return row;
 }
 
@@ -181,6 +185,7 @@ void TrainingMonitor::update_buttons() {
   const QString output = output_ ? output_->text().trimmed() : QString();
   resumable_ = !output.isEmpty() && QFileInfo::exists(output + QStringLiteral("/state/state.json"));
   resume_->setEnabled(!active && (state_ == State::Stopped || resumable_));
+  open_->setEnabled(state_ == State::Finished);
   pause_->setEnabled(active);
   cancel_->setEnabled(active);
   for (QWidget* w : std::initializer_list<QWidget*>{zoo_, config_, output_, ae_steps_, diffusion_steps_, synthetic_})

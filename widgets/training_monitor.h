@@ -52,6 +52,7 @@ class TrainingMonitor : public QWidget {
   void pause_requested(bool paused);
   void cancel_requested();
   void synthetic_zoo_requested();
+  void open_in_studio_requested();  // the finished generator, on its zoo, as the studio's world
 
  private:
   QWidget* build_form();
@@ -62,7 +63,8 @@ class TrainingMonitor : public QWidget {
   QLineEdit *zoo_ = nullptr, *output_ = nullptr;
   QComboBox* config_ = nullptr;
   QSpinBox *ae_steps_ = nullptr, *diffusion_steps_ = nullptr;
-  QPushButton *train_ = nullptr, *pause_ = nullptr, *cancel_ = nullptr, *resume_ = nullptr, *synthetic_ = nullptr;
+  QPushButton *train_ = nullptr, *pause_ = nullptr, *cancel_ = nullptr, *resume_ = nullptr, *synthetic_ = nullptr,
+              *open_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* status_ = nullptr;
   LossPlot* plot_ = nullptr;

@@ -138,6 +138,7 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
     curve->removeFromLegend();
     add_layer(curve, walk ? first.kind : PointKind::SampleStep, it.value());
   }
+  QVector<bool> named(scene.groups.size(), false);  // a group is named in the legend once, by its first kind
   for (const PointKind kind : {PointKind::Checkpoint, PointKind::Soup, PointKind::Generated, PointKind::Walk, PointKind::Interpolated}) {
     for (int g = 0; g < scene.groups.size(); ++g) {
       QVector<int> members;
@@ -148,7 +149,10 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
       graph->setLineStyle(QCPGraph::lsNone);
       graph->setScatterStyle(marker(kind, scene.color_of(g)));
       graph->setName(scene.groups[g].name);
-      if (kind != PointKind::Checkpoint) graph->removeFromLegend();  // the legend names kinds once, below
+      // The legend names groups by their checkpoints (kinds once, below); a group without any (a condition of
+      // one's own) by its generated adapters.
+      if (named[g] || (kind != PointKind::Checkpoint && kind != PointKind::Generated)) graph->removeFromLegend();
+      named[g] = true;
       add_layer(graph, kind, members);
     }
   }

@@ -11,13 +11,14 @@
 #include "core/formats/adapter_io.h"
 #include "core/lora/lora_adapter.h"
 #include "core/math/lora_stats.h"
-#include "core/style/style_candidates.h"
-#include "core/style/style_demo.h"
+#include "core/world/studio_world.h"
 #include "core/util/version.h"
+
+#include <nlohmann/json.hpp>
 
 namespace lorastudio::gui {
 
-CandidateStore::CandidateStore(std::shared_ptr<const StyleDemo> demo, QObject* parent) : QObject(parent), demo_(std::move(demo)) {
+CandidateStore::CandidateStore(std::shared_ptr<const StudioWorld> world, QObject* parent) : QObject(parent), world_(std::move(world)) {
   qRegisterMetaType<lorastudio::gui::ModuleCosine>();
   qRegisterMetaType<QVector<lorastudio::gui::ModuleCosine>>();
   qRegisterMetaType<QVector<lorastudio::widgets::ModuleRow>>();
@@ -32,9 +33,9 @@ void CandidateStore::run_async(Work work) {
 
 // The generation's settings and where it came from, in every exported file's metadata.
 static std::map<std::string, std::string> provenance(const GenerationRecord& r, int index) {
-  return {{"generator", "lora-studio demo " + r.demo.toStdString() + "/generator"},
-          {"condition", r.condition.toStdString()},
-          {"condition_name", r.style.toStdString()},
+  std::map<std::string, std::string> p{{"generator", "lora-studio demo " + r.demo.toStdString() + "/generator"},
+          {"condition", r.condition.image.empty() ? r.condition.text : r.condition.image},
+          {"condition_name", r.condition.name},
           {"sampler", r.sampler.toStdString()},
           {"steps", std::to_string(r.steps)},
           {"seed", std::to_string(r.seed)},
@@ -42,6 +43,8 @@ static std::map<std::string, std::string> provenance(const GenerationRecord& r, 
           {"index", std::to_string(index)},
           {"created", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()},
           {"software", std::string("LoRA Studio ") + kVersion}};
+  if (!r.condition.examples.empty()) p["condition_examples"] = nlohmann::json(r.condition.examples).dump();
+  return p;
 }
 
 QVector<int> CandidateStore::add(const GenerationRecord& record, const GenerationOutcome& outcome) {
@@ -54,8 +57,8 @@ QVector<int> CandidateStore::add(const GenerationRecord& record, const Generatio
     Entry e;
     e.adapter = std::move(adapter);
     e.row.id = next_id_++;
-    e.row.name = QStringLiteral("%1 #%2.%3").arg(record.style).arg(generations_).arg(i + 1);
-    e.row.condition = record.style;
+    e.row.name = QStringLiteral("%1 #%2.%3").arg(record.name()).arg(generations_).arg(i + 1);
+    e.row.condition = record.name();
     ids << e.row.id;
     entries_[e.row.id] = std::move(e);
   }
@@ -64,14 +67,14 @@ QVector<int> CandidateStore::add(const GenerationRecord& record, const Generatio
   return ids;
 }
 
-void CandidateStore::score(QVector<int> ids, GenerationOutcome outcome, QString condition) {
-  if (!demo_ || !outcome.final_latents || outcome.dims <= 0) return;
+void CandidateStore::score(QVector<int> ids, GenerationOutcome outcome, WorldCondition condition) {
+  if (!world_ || !outcome.final_latents || outcome.dims <= 0) return;
   ++scoring_;
-  auto demo = demo_;
-  run_async([this, demo, ids, outcome, condition]() -> Continuation {
+  auto world = world_;
+  run_async([this, world, ids, outcome, condition]() -> Continuation {
     const auto n = static_cast<int64_t>(outcome.adapters->size());
     const torch::Tensor latents = torch::from_blob(const_cast<float*>(outcome.final_latents->data()), {n, outcome.dims}).clone();
-    const CandidateTable table = style_candidate_table(*demo, *outcome.adapters, latents, condition.toStdString());
+    const CandidateTable table = world->candidate_table(*outcome.adapters, latents, condition);
     return [this, ids, table] {
       --scoring_;
       score_name_ = QString::fromStdString(table.score_name);

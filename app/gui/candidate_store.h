@@ -10,24 +10,25 @@
 #include <QVector>
 
 #include "app/gui/generation_job.h"
+#include "core/world/world_condition.h"
 #include "widgets/interpolation_panel.h"
 #include "widgets/module_row.h"
 #include "widgets/results_table.h"
 
 namespace lorastudio {
-class StyleDemo;
+class StudioWorld;
 }
 
 namespace lorastudio::gui {
 
 struct GenerationRecord {
-  QString style;        // the condition's name ("sepia", or a picked image's name)
-  QString condition;    // the condition image
-  QString demo;         // the demo bundle's name
+  WorldCondition condition;  // what was generated for ("sepia", a picked image, a typed description)
+  QString demo;              // the world's name
   int samples = 0, steps = 0;
   QString sampler;
   quint64 seed = 0;
   double guidance = 1.0;
+  QString name() const { return QString::fromStdString(condition.name); }
 };
 
 struct ModuleCosine {
@@ -38,7 +39,7 @@ struct ModuleCosine {
 class CandidateStore : public QObject {
   Q_OBJECT
  public:
-  explicit CandidateStore(std::shared_ptr<const StyleDemo> demo, QObject* parent = nullptr);
+  explicit CandidateStore(std::shared_ptr<const StudioWorld> world, QObject* parent = nullptr);
   ~CandidateStore() override;
 
   // Adds a finished generation's adapters (ids follow on from earlier ones) and starts scoring them.
@@ -68,10 +69,10 @@ class CandidateStore : public QObject {
     std::shared_ptr<const LoraAdapter> adapter;
     widgets::CandidateRowView row;
   };
-  void score(QVector<int> ids, GenerationOutcome outcome, QString condition);
+  void score(QVector<int> ids, GenerationOutcome outcome, WorldCondition condition);
   template <typename Work> void run_async(Work work);
 
-  std::shared_ptr<const StyleDemo> demo_;
+  std::shared_ptr<const StudioWorld> world_;
   std::map<int, Entry> entries_;
   int next_id_ = 0, generations_ = 0, scoring_ = 0;
   QString score_name_;

@@ -10,7 +10,6 @@
 #include "app/gui/studio_screenshot.h"
 #include "app/gui/studio_window.h"
 #include "widgets/trajectory_view.h"
-#include "core/style/style_demo.h"
 #include "core/util/blas_kernels.h"
 #include "core/util/cpu_threads.h"
 #include "core/util/error.h"
@@ -31,7 +30,7 @@ int main(int argc, char** argv) {
   parser.addVersionOption();
   parser.addPositionalArgument(QStringLiteral("adapter|demo"),
                                QStringLiteral("an adapter to inspect, or with --demo the demo's name or folder"));
-  QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("open the studio on a demo (default: style-procedural)"));
+  QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("open the studio on a demo: style-procedural (the default), synthetic-text, or a bundle's folder"));
   QCommandLineOption quit_after(QStringLiteral("quit-after-ms"),
                                 QStringLiteral("close the window after N milliseconds (for smoke tests)"), QStringLiteral("N"));
   QCommandLineOption screenshot(QStringLiteral("screenshot"),
@@ -55,6 +54,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     window.set_configs_dir(QStringLiteral(LORASTUDIO_MODELS_DIR "/configs"));  // offered by the training monitor
+    window.set_models_dir(QStringLiteral(LORASTUDIO_MODELS_DIR));
     if (view == QStringLiteral("pca")) window.set_projection(lorastudio::gui::StudioWindow::Projection::Pca);
     window.show();
     if (parser.isSet(screenshot)) {
@@ -66,14 +66,7 @@ int main(int argc, char** argv) {
       }
       lorastudio::gui::run_screenshot_script(window, parser.value(screenshot), panel);
     }
-    try {
-      const std::string name = args.isEmpty() ? "style-procedural" : args.front().toStdString();
-      window.open_demo(QString::fromStdString(lorastudio::find_demo_bundle(name, LORASTUDIO_MODELS_DIR)));
-    } catch (const lorastudio::Error& e) {
-      QTimer::singleShot(0, &window, [&window, message = QString::fromUtf8(e.what())] {
-        Q_EMIT window.failed(message);
-      });
-    }
+    window.open_demo(args.isEmpty() ? QStringLiteral("style-procedural") : args.front());
     return app.exec();
   }
 

@@ -1,5 +1,6 @@
 #include "app/gui/preview_worker.h"
 
+#include "app/gui/preview_bars.h"
 #include "app/gui/worker_thread.h"
 
 #include <QFileInfo>
@@ -12,6 +13,7 @@ namespace lorastudio::gui {
 
 QImage to_qimage(const PreviewImage& image) {
   if (image.empty()) return {};
+  if (!image.bars.empty()) return draw_preview_bars(image.bars);
   return QImage(image.rgb->data(), image.width, image.height, image.width * 3, QImage::Format_RGB888).copy();
 }
 

@@ -106,7 +106,7 @@ void StudioWindow::build_analysis_docks() {
 
 void StudioWindow::start_candidates(const DemoContent& demo) {
   delete store_;
-  store_ = new CandidateStore(demo.bundle, this);
+  store_ = new CandidateStore(demo.world, this);
   final_point_.clear();
   compared_ = qMakePair(-1, -1);
   inspected_ = -1;

@@ -19,8 +19,8 @@ namespace lorastudio::gui {
 
 // The samples' steps join the scene in the order the embedding receives them: per step, every sample.
 QVector<int> StudioWindow::add_generation_points(const QString& style, int samples, int steps, bool refresh) {
-  const auto* condition = demo_->style(style);
-  const int group = condition ? families_.indexOf(condition->family) : 0;
+  const auto* condition = demo_->condition(style);
+  const int group = condition ? std::max<int>(0, static_cast<int>(families_.indexOf(condition->group))) : 0;
   QVector<int> final_points;
   for (int step = 1; step <= steps; ++step)
     for (int sample = 0; sample < samples; ++sample) {
@@ -39,17 +39,16 @@ QVector<int> StudioWindow::add_generation_points(const QString& style, int sampl
   QVector<int> own;  // the condition's own training checkpoints, ringed and named in the view
   for (int i = 0; i < static_cast<int>(demo_->atlas_task.size()); ++i)
     if (demo_->atlas_tasks[demo_->atlas_task[i]] == style) own << i;
-  view_->set_highlight(own, condition && condition->held_out ? tr("%1 (held out)").arg(style) : style);
+  view_->set_highlight(own, condition && condition->world.held_out && !condition->world.own ? tr("%1 (held out)").arg(style) : style);
   return final_points;
 }
 
 void StudioWindow::generate() {
   if (!demo_ || job_) return;
   const QString style = selected_style();
-  const auto* picked = demo_->style(style);
+  const auto* picked = demo_->condition(style);
   if (!picked) return;
-  api::Condition condition;
-  condition.image_path = picked->condition.toStdString();
+  const api::Condition condition = to_api_condition(picked->world);
   api::GenerationParams params;
   params.count = samples_->value();
   params.steps = steps_->value();
@@ -61,7 +60,7 @@ void StudioWindow::generate() {
   embedding_->open_input();
   current_steps_.clear();
   settled_reported_ = false;
-  const GenerationRecord record{style, picked->condition, demo_->name, static_cast<int>(params.count), params.steps,
+  const GenerationRecord record{picked->world, demo_->name, static_cast<int>(params.count), params.steps,
                                 sampler_->currentText(), params.seed, params.guidance};
   job_ = GenerationJob::start(demo_->generator, condition, params, this, [this, record, final_points](GenerationJob* job) {
     connect(job, &GenerationJob::progressed, this, [this](int step, int total) {

@@ -22,7 +22,8 @@
 #include "core/generator/condition_walk.h"
 #include "core/lora/lora_adapter.h"
 #include "core/studio/studio_project.h"
-#include "core/style/style_demo.h"
+#include "core/world/studio_world.h"
+#include "core/generator/conditional_generator.h"
 #include "widgets/interpolation_panel.h"
 #include "widgets/results_table.h"
 #include "widgets/trajectory_view.h"
@@ -62,12 +63,14 @@ void StudioWindow::save_project(const QString& path) {
     return;
   }
   StudioProject project;
-  project.demo = demo_->bundle->dir;
-  const ZooLayout& layout = demo_->bundle->generator->layout;
+  project.demo = demo_->world->dir();
+  const ZooLayout& layout = demo_->world->generator()->layout;
   for (const auto& g : generations_) {
     ProjectGeneration out;
-    out.style = g.record.style.toStdString();
-    out.condition = g.record.condition.toStdString();
+    out.style = g.record.condition.name;
+    out.condition = g.record.condition.image;
+    out.text = g.record.condition.image.empty() ? g.record.condition.text : std::string();
+    out.examples = g.record.condition.image.empty() ? g.record.condition.examples : std::vector<std::string>();
     out.samples = g.record.samples;
     out.steps = g.record.steps;
     out.sampler = g.record.sampler.toStdString();
@@ -130,7 +133,7 @@ void StudioWindow::open_project(const QString& path) {
         content->project = load_studio_project(path.toStdString());
         return [this, content] {
           pending_project_ = content;  // replayed by on_demo_loaded, on a fresh scene and embedding
-          if (demo_ && demo_->bundle->dir == content->project.demo) on_demo_loaded(demo_);
+          if (demo_ && demo_->world->dir() == content->project.demo) on_demo_loaded(demo_);
           else open_demo(QString::fromStdString(content->project.demo));
         };
       },
@@ -149,6 +152,18 @@ void StudioWindow::replay_project(std::shared_ptr<const ProjectContent> content)
   QTimer::singleShot(0, this, [this, content, serial] { replay_generation(content, 0, serial); });
 }
 
+// A condition of one's own that the project's generation was made for, under its old name.
+void StudioWindow::restore_own_condition(const ProjectGeneration& g) {
+  WorldCondition c;
+  c.name = g.style;
+  c.image = g.condition;
+  c.text = g.text;
+  c.examples = g.examples;
+  c.group = (g.condition.empty() ? tr("your descriptions") : tr("your image")).toStdString();
+  c.held_out = c.own = true;
+  add_own_condition(c, condition_thumbnail(c));
+}
+
 void StudioWindow::replay_generation(std::shared_ptr<const ProjectContent> content, int index, int serial) {
   if (serial != replay_serial_ || !demo_) return;
   const StudioProject& project = content->project;
@@ -157,17 +172,17 @@ void StudioWindow::replay_generation(std::shared_ptr<const ProjectContent> conte
     return;
   }
   const ProjectGeneration& g = project.generations[static_cast<size_t>(index)];
-  const ZooLayout& layout = demo_->bundle->generator->layout;
+  const ZooLayout& layout = demo_->world->generator()->layout;
   if (g.parameters.size(1) != layout.dim()) {
     show_error(tr("%1: its adapters do not fit this demo's generator").arg(content->path));
     finish_replay(content);
     return;
   }
-  const GenerationRecord record{QString::fromStdString(g.style), QString::fromStdString(g.condition), demo_->name,
-                                static_cast<int>(g.samples), static_cast<int>(g.steps), QString::fromStdString(g.sampler),
-                                g.seed, g.guidance};
-  if (!demo_->style(record.style)) add_image_condition(record.condition);  // an image of one's own
-  const QVector<int> final_points = add_generation_points(record.style, record.samples, record.steps, false);
+  if (!demo_->condition(QString::fromStdString(g.style))) restore_own_condition(g);
+  const auto* known = demo_->condition(QString::fromStdString(g.style));
+  const GenerationRecord record{known ? known->world : WorldCondition{}, demo_->name, static_cast<int>(g.samples),
+                                static_cast<int>(g.steps), QString::fromStdString(g.sampler), g.seed, g.guidance};
+  const QVector<int> final_points = add_generation_points(record.name(), record.samples, record.steps, false);
   const auto steps = step_rows(g.step_latents);
   const int64_t dims = g.step_latents.size(2);
   const auto all = g.step_latents.contiguous();  // every step at once: one batch for the embedding and the PCA view

@@ -27,12 +27,27 @@ struct Script {
   bool walked = false;
 };
 
-// The best-scored candidate of a style, or -1.
+// The best-scored candidate of a condition (its first when none is scored), or -1.
 int best_of(const CandidateStore& store, const QString& style) {
-  int best = -1;
-  for (const auto& r : store.rows())
+  int best = -1, first = -1;
+  for (const auto& r : store.rows()) {
     if (r.condition == style && r.rank == 1) best = r.id;
-  return best;
+    if (r.condition == style && first < 0) first = r.id;
+  }
+  return best >= 0 ? best : first;
+}
+
+// The conditions the script generates for, once the demo is there: the given ones, else in the style demo
+// two contrasting styles, in a text world two tasks and between them a description of one's own.
+QStringList script_conditions(StudioWindow& window, const QStringList& given) {
+  const QStringList names = window.condition_names();
+  bool all = !given.isEmpty();
+  for (const auto& g : given) all = all && names.contains(g);
+  if (all) return given;
+  if (!window.text_conditions() || names.size() < 2) return {names.front(), names.back()};
+  window.add_text_condition(QStringLiteral("Is this product review positive or negative?"),
+                            {QStringLiteral("Works great, the battery lasts all day. -> positive")});
+  return {names.front(), window.condition_names().back(), names.back()};
 }
 
 void grab(StudioWindow& window, const QString& file, const QString& panel) {
@@ -80,7 +95,9 @@ void run_screenshot_script(StudioWindow& window, const QString& file, const QStr
     return;
   }
   auto script = std::make_shared<Script>();
-  script->styles = styles;
+  QObject::connect(&window, &StudioWindow::demo_loaded, &window, [&window, script, styles] {
+    if (script->styles.isEmpty()) script->styles = script_conditions(window, styles);
+  });
   const auto finish = [&window, file, panel, script] {
     if (script->done || script->generated < script->styles.size() || !script->scored || !script->settled ||
         window.candidates()->scoring() > 0)

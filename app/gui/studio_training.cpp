@@ -11,6 +11,8 @@
 #include "app/gui/training_job.h"
 #include "app/gui/worker_thread.h"
 #include "core/util/xdg_paths.h"
+#include "core/util/error.h"
+#include "core/world/zoo_world.h"
 #include "core/zoo/synthetic_zoo.h"
 #include "widgets/training_monitor.h"
 
@@ -35,6 +37,7 @@ void StudioWindow::build_training_dock() {
   connect(training_monitor_, &widgets::TrainingMonitor::pause_requested, this, &StudioWindow::pause_training);
   connect(training_monitor_, &widgets::TrainingMonitor::cancel_requested, this, &StudioWindow::cancel_training);
   connect(training_monitor_, &widgets::TrainingMonitor::synthetic_zoo_requested, this, &StudioWindow::make_synthetic_zoo);
+  connect(training_monitor_, &widgets::TrainingMonitor::open_in_studio_requested, this, &StudioWindow::open_trained_generator);
 }
 
 void StudioWindow::restore_training_form() {
@@ -94,6 +97,7 @@ void StudioWindow::start_training(bool resume) {
                                                                     QString::number(form.ae_steps), QString::number(form.diffusion_steps)});
   if (!resume) training_monitor_->clear_curves();
   TrainingRequest request{form.zoo, form.config, form.output, resume, form.ae_steps, form.diffusion_steps};
+  training_run_ = qMakePair(form.output, form.zoo);  // what Open in studio opens once it has finished
   training_ = std::make_unique<TrainingJob>(request);
   training_monitor_->set_state(widgets::TrainingMonitor::State::Running,
                                resume ? tr("Resuming %1…").arg(form.output) : tr("Opening %1…").arg(form.zoo));
@@ -134,6 +138,18 @@ void StudioWindow::cancel_training() {
   if (!training_) return;
   training_->cancel();
   training_monitor_->set_state(widgets::TrainingMonitor::State::Running, tr("Stopping: saving the training state…"));
+}
+
+// The finished generator paired with the zoo it was trained on (world.json in its folder), opened as the world.
+void StudioWindow::open_trained_generator() {
+  const auto [output, zoo] = training_run_;
+  try {
+    write_zoo_world(output.toStdString(), zoo.toStdString());
+  } catch (const Error& e) {
+    show_error(QString::fromUtf8(e.what()));
+    return;
+  }
+  open_demo(output);
 }
 
 void StudioWindow::on_training_finished(const TrainingOutcome& outcome) {

@@ -17,8 +17,8 @@
 #include "app/gui/studio_window.h"
 #include "app/gui/worker_thread.h"
 #include "core/generator/condition_walk.h"
-#include "core/imaging/image_io.h"
-#include "core/style/style_demo.h"
+#include "core/generator/condition_encoder.h"
+#include "core/world/studio_world.h"
 #include "widgets/trajectory_view.h"
 
 namespace lorastudio::gui {
@@ -39,7 +39,7 @@ int scene_group(widgets::TrajectoryScene& scene, QStringList& families, const QS
 void StudioWindow::start_walk() {
   if (!demo_ || job_ || walking_) return;
   const QString from = selected_style(), to = walk_to_->currentText();
-  const auto *a = demo_->style(from), *b = demo_->style(to);
+  const auto *a = demo_->condition(from), *b = demo_->condition(to);
   if (!a || !b || from == to) {
     show_error(tr("Pick two different conditions: the selected one and one to walk to"));
     return;
@@ -60,8 +60,8 @@ void StudioWindow::start_walk() {
   options.generation.sampler = sampler_->currentText().toStdString();
   options.generation.seed = static_cast<uint64_t>(seed_->value());
   options.generation.guidance = guidance_->value();
-  auto bundle = demo_->bundle;
-  const std::string path_a = a->condition.toStdString(), path_b = b->condition.toStdString();
+  auto world = demo_->world;
+  const WorldCondition from_condition = a->world, to_condition = b->world;
   statusBar()->showMessage(tr("Walking from %1 to %2…").arg(from, to));
   const auto finish = [this, poll] {
     poll->deleteLater();
@@ -72,11 +72,9 @@ void StudioWindow::start_walk() {
   };
   run_in_worker(
       this,
-      [bundle, path_a, path_b, options, done, from, to, finish, this]() -> Continuation {
-        ConditionInput ca, cb;
-        ca.image = load_rgb_image(path_a);
-        cb.image = load_rgb_image(path_b);
-        auto walk = std::make_shared<const ConditionWalk>(condition_walk(*bundle->generator, ca, cb, options, [done](int d, int) {
+      [world, from_condition, to_condition, options, done, from, to, finish, this]() -> Continuation {
+        const ConditionInput ca = from_condition.input(), cb = to_condition.input();
+        auto walk = std::make_shared<const ConditionWalk>(condition_walk(*world->generator(), ca, cb, options, [done](int d, int) {
           *done = d;
           return true;
         }));
@@ -119,13 +117,15 @@ void StudioWindow::show_walk(const ConditionWalk& walk, const QString& from, con
   settled_reported_ = false;
   refresh_scene();
   last_walk_step_ = walk.largest_step;
-  statusBar()->showMessage(
-      tr("Walk %1 → %2: its largest step is %3 of the distance between its ends (even: %4; the ΔW interpolation's: %5)")
-          .arg(from, to)
-          .arg(walk.largest_step, 0, 'f', 2)
-          .arg(1.0 / (points - 1), 0, 'f', 2)
-          .arg(walk.interpolation_largest_step, 0, 'f', 2),
-      15000);
+  const QString even = QString::number(1.0 / (points - 1), 'f', 2);
+  const QString lerp = walk.interpolation_latents.defined()
+                           ? tr("the ΔW interpolation's: %1").arg(walk.interpolation_largest_step, 0, 'f', 2)
+                           : tr("no exact ΔW interpolation: the end adapters' A factors differ");
+  statusBar()->showMessage(tr("Walk %1 → %2: its largest step is %3 of the distance between its ends (even: %4; %5)")
+                               .arg(from, to)
+                               .arg(walk.largest_step, 0, 'f', 2)
+                               .arg(even, lerp),
+                           15000);
   Q_EMIT walk_finished(walk.largest_step);
 }
 

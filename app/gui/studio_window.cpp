@@ -12,6 +12,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QImage>
 #include <QPixmap>
 #include <QLabel>
@@ -19,6 +20,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -39,6 +41,7 @@
 #include "app/gui/generation_job.h"
 #include "app/gui/training_job.h"
 #include "core/lorastudio.h"
+#include "core/world/studio_world.h"
 #include "widgets/trajectory_view.h"
 
 namespace lorastudio::gui {
@@ -77,6 +80,9 @@ void StudioWindow::build_menus() {
     if (!dir.isEmpty()) open_demo(dir);
   });
   open->setShortcut(QKeySequence::Open);
+  file->addAction(tr("Open the style demo"), this, [this] { open_demo(QStringLiteral("style-procedural")); });
+  file->addAction(tr("Open the synthetic text world"), this, [this] { open_demo(QStringLiteral("synthetic-text")); })
+      ->setToolTip(tr("Task descriptions as conditions; built in your cache the first time (about 25 s)"));
   file->addAction(tr("Open project…"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open a project"), QString(), tr("LoRA Studio projects (*.lsproject)"));
         if (!path.isEmpty()) open_project(path);
@@ -180,11 +186,19 @@ QFormLayout* StudioWindow::build_settings_form(QWidget* panel) {
 void StudioWindow::build_panel() {
   auto* panel = new QWidget(this);
   auto* layout = new QVBoxLayout(panel);
-  layout->addWidget(new QLabel(tr("<b>Condition</b> — a style of the demo"), panel));
+  notice_ = new QLabel(panel);
+  notice_->setWordWrap(true);
+  notice_->setStyleSheet(QStringLiteral("QLabel { background: #fff4d6; border: 1px solid #e0c060; border-radius: 3px; padding: 4px; }"));
+  notice_->hide();
+  layout->addWidget(notice_);
+  condition_heading_ = new QLabel(tr("<b>Condition</b>"), panel);
+  layout->addWidget(condition_heading_);
   conditions_ = new QListWidget(panel);
   conditions_->setIconSize(QSize(40, 40));
   conditions_->setMinimumWidth(250);
+  conditions_->setMinimumHeight(120);
   layout->addWidget(conditions_, 1);
+  layout->addWidget(build_description_box(panel));
   layout->addLayout(build_settings_form(panel));
   generate_ = new QPushButton(tr("Generate"), panel);
   generate_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
@@ -230,31 +244,51 @@ void StudioWindow::build_panel() {
 
 void StudioWindow::open_demo(const QString& name_or_dir) {
   statusBar()->showMessage(tr("Loading the demo %1…").arg(name_or_dir));
-  const std::string dir = name_or_dir.toStdString();
+  const std::string name = name_or_dir.toStdString(), models = models_dir_.toStdString();
+  QPointer<QStatusBar> bar = statusBar();
   run_in_worker(
       this,
-      [this, dir]() -> Continuation {
-        auto demo = load_demo_content(dir);
+      [this, name, models, bar]() -> Continuation {
+        auto demo = load_demo_content(name, models, [bar](const std::string& what) {  // a synthetic world is built once
+          QMetaObject::invokeMethod(bar, [bar, what] {
+            if (bar) bar->showMessage(QString::fromStdString(what) + QStringLiteral("…"));
+          }, Qt::QueuedConnection);
+        });
         return [this, demo] { on_demo_loaded(demo); };
       },
       [this](const QString& message) { show_error(message); }, QStringLiteral("demo loader"));
 }
 
-// The demo's conditions in the list and in "walk to"; the style families become the scene's groups.
+// The demo's conditions in the list and in "walk to"; their groups (style families, tasks) become the scene's.
 void StudioWindow::fill_conditions() {
   conditions_->clear();
   families_.clear();
   walk_to_->clear();
-  for (const auto& s : demo_->styles) {
-    if (!families_.contains(s.family)) families_ << s.family;
-    auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(s.thumbnail)), s.held_out ? tr("%1  (held out)").arg(s.name) : s.name);
-    item->setData(Qt::UserRole, s.name);
-    item->setToolTip(tr("%1 · %2%3").arg(s.name, s.family, s.held_out ? tr(" · never trained on") : QString()));
-    conditions_->addItem(item);
-    walk_to_->addItem(s.name);
+  for (const auto& c : demo_->conditions) {
+    if (!families_.contains(c.group)) families_ << c.group;
+    add_condition_item(c.world, c.thumbnail);
   }
   conditions_->setCurrentRow(0);
   walk_to_->setCurrentIndex(std::min(walk_to_->count() - 1, 1));
+}
+
+// One entry: a style's thumbnail and name, or a task's name and description; the tooltip says the rest.
+void StudioWindow::add_condition_item(const WorldCondition& w, const QImage& thumbnail) {
+  const QString name = QString::fromStdString(w.name);
+  QString label = name;
+  if (w.held_out) label = tr("%1  (held out)").arg(name);
+  if (w.own) label = w.image.empty() ? tr("%1  (your description)").arg(name) : tr("%1  (your image)").arg(name);
+  if (w.image.empty() && !w.text.empty()) label += QStringLiteral("\n") + elided_description(w.text);
+  auto* item = new QListWidgetItem(label);
+  if (!thumbnail.isNull()) item->setIcon(QIcon(QPixmap::fromImage(thumbnail)));
+  item->setData(Qt::UserRole, name);
+  QString tip = tr("%1 · %2%3").arg(name, QString::fromStdString(w.group), w.held_out && !w.own ? tr(" · never trained on") : QString());
+  if (!w.text.empty()) tip += QStringLiteral("\n") + QString::fromStdString(w.text);
+  for (const auto& e : w.examples) tip += QStringLiteral("\n  e.g. ") + QString::fromStdString(e);
+  if (!w.image.empty() && w.own) tip = QString::fromStdString(w.image);
+  item->setToolTip(tip);
+  conditions_->addItem(item);
+  walk_to_->addItem(name);
 }
 
 // The atlas's checkpoints (coloured by family) and one soup per task.
@@ -267,8 +301,8 @@ void StudioWindow::build_atlas_scene() {
                            .arg(demo_->atlas_tasks.size());
   for (int f = 0; f < families_.size(); ++f) scene_.groups.push_back({families_[f], widgets::group_color(f)});
   const auto group_of = [this](const QString& task) {
-    const auto* style = demo_->style(task);
-    return style ? static_cast<int>(families_.indexOf(style->family)) : 0;
+    const auto* c = demo_->condition(task);
+    return c ? static_cast<int>(families_.indexOf(c->group)) : 0;
   };
   for (int task : demo_->atlas_task) {
     widgets::ScenePoint p;
@@ -289,6 +323,13 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
   ++replay_serial_;
   demo_ = std::move(demo);
   setWindowTitle(tr("LoRA Studio — %1").arg(demo_->name));
+  notice_->setText(demo_->notice);
+  notice_->setVisible(!demo_->notice.isEmpty());
+  const bool text = demo_->kind == ConditionKind::Text;
+  condition_heading_->setText(text ? tr("<b>Condition</b> — a task of the demo, or describe your own")
+                                   : tr("<b>Condition</b> — a style of the demo, or an image of your own"));
+  description_box_->setVisible(text);
+  pick_->setVisible(!text);
   fill_conditions();
   build_atlas_scene();
   if (!pending_project_) refresh_scene();  // a project's replay rebuilds the view once, at its end
@@ -310,7 +351,7 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
   generate_->setEnabled(true);
   pick_->setEnabled(true);
   walk_->setEnabled(walk_to_->count() > 1);
-  statusBar()->showMessage(tr("%1 styles; embedding the checkpoints…").arg(demo_->styles.size()), 5000);
+  statusBar()->showMessage(tr("%1 conditions; embedding the checkpoints…").arg(demo_->conditions.size()), 5000);
   if (pending_project_) {  // replayed from the next event on, so that this one stays short
     auto project = std::move(pending_project_);
     pending_project_.reset();
@@ -371,6 +412,14 @@ void StudioWindow::on_frame(const EmbeddingFrame& frame) {
 void StudioWindow::set_walk_target(const QString& style) { walk_to_->setCurrentText(style); }
 
 int StudioWindow::condition_count() const { return conditions_->count(); }
+
+QStringList StudioWindow::condition_names() const {
+  QStringList names;
+  for (int i = 0; i < conditions_->count(); ++i) names << conditions_->item(i)->data(Qt::UserRole).toString();
+  return names;
+}
+
+bool StudioWindow::text_conditions() const { return demo_ && demo_->kind == ConditionKind::Text; }
 
 void StudioWindow::select_condition(const QString& style) {
   for (int i = 0; i < conditions_->count(); ++i)

@@ -13,6 +13,7 @@
 
 #include "app/gui/candidate_store.h"
 #include "app/gui/generation_job.h"
+#include "core/world/world_condition.h"
 #include "widgets/trajectory_scene.h"
 
 class QAction;
@@ -24,6 +25,10 @@ class QMenu;
 class QDragEnterEvent;
 class QDropEvent;
 class QComboBox;
+class QGroupBox;
+class QImage;
+class QLineEdit;
+class QPlainTextEdit;
 class QLabel;
 class QListWidget;
 class QProgressBar;
@@ -32,6 +37,7 @@ class QSpinBox;
 
 namespace lorastudio {
 struct ConditionWalk;
+struct ProjectGeneration;
 }
 namespace lorastudio::api {
 class Generator;
@@ -69,7 +75,9 @@ class StudioWindow : public QMainWindow {
   explicit StudioWindow(QWidget* parent = nullptr, bool restore_layout = true);
   ~StudioWindow() override;
 
-  void open_demo(const QString& name_or_dir);  // loads in the background; demo_loaded() or failed()
+  // A world by name ("style-procedural", "synthetic-text") or folder, in the background; demo_loaded() or failed().
+  void open_demo(const QString& name_or_dir);
+  void set_models_dir(const QString& dir) { models_dir_ = dir; }  // where demo names are looked up (models/demo/NAME)
   void generate();                             // the selected condition, with the panel's settings
   void start_walk();                           // studio_walk.cpp: from the selected condition to "walk to"
   void set_walk_target(const QString& style);
@@ -86,6 +94,8 @@ class StudioWindow : public QMainWindow {
   Projection projection() const { return projection_; }
   void export_candidate(int id, const QString& format, const QString& path);  // in the background
   int condition_count() const;
+  QStringList condition_names() const;   // in list order
+  bool text_conditions() const;          // the demo's conditions are task descriptions
   void select_condition(const QString& style);
   // Projects (a .lsproject file: the demo, every generation with its trajectories, the view), in the
   // background; project_saved() / project_opened() or failed().
@@ -102,6 +112,9 @@ class StudioWindow : public QMainWindow {
   // A style image of one's own as a condition (picked, dropped or pasted); false (and an error shown) when it
   // is not an image this build reads.
   bool add_image_condition(const QString& path);
+  // A typed task description with few-shot examples as a condition (text worlds); false (and an error shown)
+  // when the description is empty or the world takes images.
+  bool add_text_condition(const QString& description, const QStringList& examples = {});
 
  Q_SIGNALS:
   void demo_loaded();
@@ -129,6 +142,7 @@ class StudioWindow : public QMainWindow {
   void start_training(bool resume);
   void restore_training_form();  // the last run's zoo, config, output and steps
   void make_synthetic_zoo();
+  void open_trained_generator();  // the monitor's finished generator on its zoo, as the studio's world
   void on_training_finished(const TrainingOutcome& outcome);
   void start_candidates(const DemoContent& demo);
   QVector<int> on_generated(const GenerationRecord& record, const GenerationOutcome& outcome, QVector<int> final_points);
@@ -151,6 +165,10 @@ class StudioWindow : public QMainWindow {
   void remember_recent(const QString& path);
   void rebuild_recent_menu();
   void pick_image();
+  void add_own_condition(const WorldCondition& condition, const QImage& thumbnail);
+  void restore_own_condition(const ProjectGeneration& generation);  // studio_project_io.cpp
+  void add_condition_item(const WorldCondition& condition, const QImage& thumbnail);
+  QWidget* build_description_box(QWidget* parent);
   void paste_image();                              // an image on the clipboard, saved to the cache
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
@@ -200,7 +218,8 @@ class StudioWindow : public QMainWindow {
   widgets::TrainingMonitor* training_monitor_ = nullptr;
   QDockWidget* training_dock_ = nullptr;
   std::unique_ptr<TrainingJob> training_;
-  QString configs_dir_;
+  QString configs_dir_, models_dir_;
+  QPair<QString, QString> training_run_;  // the latest run's output directory and zoo
   Projection projection_ = Projection::Tsne;
   std::unique_ptr<PcaLayout> pca_;
   widgets::ScenePositions tsne_positions_;  // the latest t-SNE frame
@@ -208,6 +227,10 @@ class StudioWindow : public QMainWindow {
   QAction *tsne_action_ = nullptr, *pca_action_ = nullptr;
   QMap<int, QAction*> layer_actions_;  // by PointKind
   QListWidget* conditions_ = nullptr;
+  QLabel *notice_ = nullptr, *condition_heading_ = nullptr;
+  QGroupBox* description_box_ = nullptr;
+  QLineEdit* description_ = nullptr;
+  QPlainTextEdit* examples_ = nullptr;
   QSpinBox *samples_ = nullptr, *steps_ = nullptr, *seed_ = nullptr;
   QComboBox* sampler_ = nullptr;
   QDoubleSpinBox* guidance_ = nullptr;

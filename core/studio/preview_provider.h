@@ -6,6 +6,7 @@
 //
 // Threads: a provider is used from one worker thread at a time (the studio's preview worker); images it
 // returns are immutable and may be handed to any thread.
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,12 +16,23 @@ namespace lorastudio {
 
 struct LoraAdapter;
 
-// An immutable 8-bit RGB image, row-major, 3 bytes a pixel.
+// One bar of a chart-like preview (a task's agreement, a definition's answer probability).
+struct PreviewBar {
+  std::string label;
+  double value = 0;
+  double lo = 0, hi = 1;                 // the axis the bar is drawn on
+  double reference = std::nan("");       // a tick to compare with (the base model's value); NaN: none
+  std::string text;                      // the value as shown ("0.82", "yes 0.93")
+  bool highlight = false;                // drawn in the accent colour
+};
+
+// What a preview shows: an immutable 8-bit RGB image (row-major, 3 bytes a pixel), or bars the studio draws.
 struct PreviewImage {
   int width = 0, height = 0;
   std::shared_ptr<const std::vector<uint8_t>> rgb;
+  std::vector<PreviewBar> bars;  // instead of pixels (then rgb is null)
   std::string caption;  // one line: what is shown and, where the provider knows it, how good it is
-  bool empty() const { return !rgb || width <= 0 || height <= 0; }
+  bool empty() const { return (!rgb || width <= 0 || height <= 0) && bars.empty(); }
 };
 
 enum class PreviewQuality { Draft, Full };  // Draft while dragging (fast), Full once the slider rests

@@ -22,16 +22,22 @@ void check_shapes(const ProjectGeneration& g, size_t index) {
 }
 
 nlohmann::json generation_json(const ProjectGeneration& g) {
-  return {{"style", g.style}, {"condition", g.condition}, {"samples", g.samples}, {"steps", g.steps},
-          {"sampler", g.sampler}, {"seed", g.seed}, {"guidance", g.guidance}};
+  nlohmann::json j = {{"style", g.style}, {"condition", g.condition}, {"samples", g.samples}, {"steps", g.steps},
+                      {"sampler", g.sampler}, {"seed", g.seed}, {"guidance", g.guidance}};
+  if (!g.text.empty()) j["text"] = g.text;
+  if (!g.examples.empty()) j["examples"] = g.examples;
+  return j;
 }
 
 ProjectGeneration read_generation(const nlohmann::json& j, const std::string& label, size_t index, const SafetensorsReader& reader) {
   const JsonReader r(j, label, "generations[" + std::to_string(index) + "]");
-  r.only({"style", "condition", "samples", "steps", "sampler", "seed", "guidance"});
+  r.only({"style", "condition", "text", "examples", "samples", "steps", "sampler", "seed", "guidance"});
   ProjectGeneration g;
   g.style = r.string_at("style");
   g.condition = r.string_at("condition");
+  r.read("text", g.text);
+  if (r.has("examples")) g.examples = r.strings_at("examples");
+  if (g.condition.empty() && g.text.empty()) r.fail("condition", "is empty and the generation has no text condition either");
   g.samples = r.int_at("samples", 1, 4096);
   g.steps = r.int_at("steps", 1, 100000);
   r.read("sampler", g.sampler, {"ddpm", "ddim", "dpmpp"});

@@ -18,7 +18,9 @@ inline constexpr int kStudioProjectVersion = 1;
 
 struct ProjectGeneration {
   std::string style;           // the condition's name
-  std::string condition;       // its image file
+  std::string condition;       // its image file ("" for a text condition)
+  std::string text;            // a text condition's description ("" for an image)
+  std::vector<std::string> examples;  // and its few-shot examples
   int64_t samples = 0, steps = 0;
   std::string sampler;
   uint64_t seed = 0;

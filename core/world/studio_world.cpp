@@ -1,0 +1,51 @@
+#include "core/world/studio_world.h"
+
+#include <filesystem>
+
+#include "core/generator/condition_encoder.h"
+#include "core/imaging/image_io.h"
+#include "core/style/style_demo.h"
+#include "core/util/error.h"
+#include "core/world/style_studio_world.h"
+#include "core/world/synthetic_text_world.h"
+#include "core/world/zoo_world.h"
+
+namespace fs = std::filesystem;
+
+namespace lorastudio {
+
+std::string to_string(ConditionKind kind) { return kind == ConditionKind::Image ? "image" : "text"; }
+
+ConditionInput WorldCondition::input() const {
+  ConditionInput in;
+  if (!image.empty()) {
+    in.image = load_rgb_image(image);
+  } else {
+    in.text = text;
+    in.examples = examples;
+  }
+  return in;
+}
+
+const WorldCondition* StudioWorld::condition(const std::string& name) const {
+  for (const auto& c : conditions())
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+std::shared_ptr<const StudioWorld> open_studio_world(const std::string& name_or_dir, const std::string& models_dir,
+                                                     const WorldProgress& progress) {
+  if (name_or_dir == "synthetic-text") {
+    const std::string dir = synthetic_text_world_dir();
+    if (!SyntheticTextWorld::holds(dir)) {
+      if (progress) progress("building the synthetic text world (once; it is kept in " + dir + ")");
+      build_synthetic_text_world(dir, {}, progress);
+    }
+    return SyntheticTextWorld::open(dir);
+  }
+  if (SyntheticTextWorld::holds(name_or_dir)) return SyntheticTextWorld::open(name_or_dir);
+  if (ZooWorld::holds(name_or_dir)) return ZooWorld::open(name_or_dir);
+  return StyleStudioWorld::load(find_demo_bundle(name_or_dir, models_dir));
+}
+
+}  // namespace lorastudio
