@@ -2,10 +2,14 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "core/generator/condition_encoder.h"
 #include "core/imaging/image_io.h"
 #include "core/style/style_demo.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 #include "core/world/style_studio_world.h"
 #include "core/world/synthetic_text_world.h"
 #include "core/world/zoo_world.h"
@@ -31,6 +35,13 @@ const WorldCondition* StudioWorld::condition(const std::string& name) const {
   for (const auto& c : conditions())
     if (c.name == name) return &c;
   return nullptr;
+}
+
+bool world_file_has_format(const std::string& dir, const std::string& format) {
+  const fs::path p = fs::path(dir) / "world.json";
+  if (!fs::exists(p)) return false;
+  const nlohmann::json j = parse_json(read_text_file(p.string()), p.string());
+  return j.is_object() && j.value("format", "") == format;
 }
 
 std::shared_ptr<const StudioWorld> open_studio_world(const std::string& name_or_dir, const std::string& models_dir,

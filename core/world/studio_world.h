@@ -42,6 +42,10 @@ class StudioWorld {
   const WorldCondition* condition(const std::string& name) const;  // nullptr when unknown
 };
 
+// Whether `dir`/world.json exists and names `format` (a synthetic or a trained generator's world). Throws
+// FileError when the file is not JSON.
+bool world_file_has_format(const std::string& dir, const std::string& format);
+
 // Progress of a world being opened (or, for a synthetic world, built the first time): a line for the status bar.
 using WorldProgress = std::function<void(const std::string& what)>;
 

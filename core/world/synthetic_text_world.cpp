@@ -107,12 +107,7 @@ void build_synthetic_text_world(const std::string& dir, const SyntheticTextWorld
   (void)trained;
 }
 
-bool SyntheticTextWorld::holds(const std::string& dir) {
-  const fs::path p = fs::path(dir) / "world.json";
-  if (!fs::exists(p)) return false;
-  const nlohmann::json j = parse_json(read_text_file(p.string()), p.string());
-  return j.is_object() && j.value("format", "") == kSyntheticTextWorldFormat;
-}
+bool SyntheticTextWorld::holds(const std::string& dir) { return world_file_has_format(dir, kSyntheticTextWorldFormat); }
 
 std::shared_ptr<const SyntheticTextWorld> SyntheticTextWorld::open(const std::string& dir) {
   const std::string path = (fs::path(dir) / "world.json").string();
@@ -163,8 +158,7 @@ std::vector<double> SyntheticTextWorld::agreement(const torch::Tensor& rows, con
   const ZooLayout& layout = generator_->layout;
   const torch::Tensor x = rows.to(torch::kFloat32).reshape({-1, layout.dim()});
   const torch::Tensor t = truth_.narrow(0, k, 1);
-  const torch::Tensor cos = delta_gram(layout, x, t).squeeze(1) /
-                            (delta_norms(layout, x) * delta_norms(layout, t)).clamp_min(1e-12);
+  const torch::Tensor cos = delta_cosines(layout, x, t).squeeze(1);
   std::vector<double> out;
   for (int64_t i = 0; i < cos.size(0); ++i) out.push_back(100.0 * cos[i].item<double>());
   return out;

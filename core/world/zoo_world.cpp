@@ -27,12 +27,7 @@ void write_zoo_world(const std::string& generator_dir, const std::string& zoo_di
   write_file_atomically((fs::path(generator_dir) / "world.json").string(), j.dump(2) + "\n");
 }
 
-bool ZooWorld::holds(const std::string& dir) {
-  const fs::path p = fs::path(dir) / "world.json";
-  if (!fs::exists(p)) return false;
-  const nlohmann::json j = parse_json(read_text_file(p.string()), p.string());
-  return j.is_object() && j.value("format", "") == kZooWorldFormat;
-}
+bool ZooWorld::holds(const std::string& dir) { return world_file_has_format(dir, kZooWorldFormat); }
 
 std::shared_ptr<const ZooWorld> ZooWorld::open(const std::string& generator_dir) {
   const std::string path = (fs::path(generator_dir) / "world.json").string();
@@ -83,7 +78,7 @@ std::vector<double> ZooWorld::agreement(const torch::Tensor& rows, size_t task) 
   const ZooLayout& layout = generator_->layout;
   const torch::Tensor x = rows.to(torch::kFloat32).reshape({-1, layout.dim()});
   const torch::Tensor s = soups_.narrow(0, static_cast<int64_t>(task), 1);
-  const torch::Tensor cos = delta_gram(layout, x, s).squeeze(1) / (delta_norms(layout, x) * delta_norms(layout, s)).clamp_min(1e-12);
+  const torch::Tensor cos = delta_cosines(layout, x, s).squeeze(1);
   std::vector<double> out;
   for (int64_t i = 0; i < cos.size(0); ++i) out.push_back(100.0 * cos[i].item<double>());
   return out;

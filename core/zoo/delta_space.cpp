@@ -66,4 +66,9 @@ torch::Tensor delta_distances(const ZooLayout& layout, const torch::Tensor& X, c
   return d2.clamp_min(0).sqrt();
 }
 
+torch::Tensor delta_cosines(const ZooLayout& layout, const torch::Tensor& X, const torch::Tensor& Y) {
+  const torch::Tensor norms = delta_norms(layout, X).unsqueeze(1) * delta_norms(layout, Y).unsqueeze(0);
+  return delta_gram(layout, X, Y) / norms.clamp_min(1e-300);
+}
+
 }  // namespace lorastudio

@@ -17,5 +17,7 @@ torch::Tensor delta_gram(const ZooLayout& layout, const torch::Tensor& X, const 
 torch::Tensor delta_distances(const ZooLayout& layout, const torch::Tensor& X, const torch::Tensor& Y);
 // ||ΔW_x|| per row → [n] float64.
 torch::Tensor delta_norms(const ZooLayout& layout, const torch::Tensor& X);
+// cos(ΔW_x, ΔW_y) for every pair → [n, m] float64 (0 where either ΔW is zero).
+torch::Tensor delta_cosines(const ZooLayout& layout, const torch::Tensor& X, const torch::Tensor& Y);
 
 }  // namespace lorastudio
