@@ -208,7 +208,7 @@ class TestGuiStudioWindow : public QObject {
   // A condition walk from sepia to emboss: its points and the ΔW interpolation's join the view, with a figure.
   void checkWalk(StudioWindow& window) {
     auto* view = window.trajectory_view();
-    const int before = view->scene().points.size();
+    const int before = view->scene().points.size(), candidates = window.candidates()->size();
     QSignalSpy walked(&window, &StudioWindow::walk_finished);
     window.select_condition(QStringLiteral("sepia"));
     window.set_walk_target(QStringLiteral("emboss"));
@@ -225,6 +225,15 @@ class TestGuiStudioWindow : public QObject {
     QCOMPARE(interpolated, 7);
     QCOMPARE(view->scene().points.size(), before + 14);
     QTRY_VERIFY_WITH_TIMEOUT(view->shown_points() == view->scene().points.size(), 30000);
+    // The walk's adapters are candidates: listed, placed (nearest checkpoint), unscored, selectable.
+    QCOMPARE(window.candidates()->size(), candidates + 7);
+    QTRY_VERIFY_WITH_TIMEOUT(window.candidates()->scoring() == 0, 30000);
+    const auto last = window.candidates()->rows().back();
+    QVERIFY2(last.name.startsWith(QStringLiteral("walk sepia→emboss")), qPrintable(last.name));
+    QVERIFY(std::isnan(last.score) && !last.nearest_task.isEmpty());
+    window.select_candidate(last.id);
+    QCOMPARE(window.results_table()->selected_id(), last.id);
+    QCOMPARE(view->scene().points[view->selected_point()].kind, lorastudio::widgets::PointKind::Walk);
   }
 
   // Saved, then reopened in the same window (which starts over from the file): the same trajectories,

@@ -138,7 +138,7 @@ class TestGuiTextConditions : public QObject {
     reopened.open_project_file(path);
     QVERIFY(opened.wait(30000));
     QVERIFY(reopened.condition_names().contains(QStringLiteral("yours 1")));
-    QCOMPARE(reopened.candidates()->size(), 12);
+    QCOMPARE(reopened.candidates()->size(), 12 + 7);  // the walk's adapters too
     QTRY_VERIFY_WITH_TIMEOUT(reopened.candidates()->scoring() == 0, 30000);
     int rescored = 0;
     for (const auto& r : reopened.candidates()->rows()) rescored += std::isfinite(r.score);

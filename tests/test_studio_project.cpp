@@ -34,12 +34,19 @@ StudioProject sample_project() {
     gen.parameters = torch::randn({gen.samples, 40});
     p.generations.push_back(gen);
   }
+  ProjectGeneration text = p.generations.front();  // a typed description: no image, its text and examples
+  text.style = "yours 1";
+  text.condition = "";
+  text.text = "Is this review positive?";
+  text.examples = {"Great. -> positive"};
+  p.generations.push_back(text);
   ProjectWalk walk;
   walk.from = "sepia";
   walk.to = "emboss";
   walk.weights = {0, 0.5, 1};
   walk.latents = torch::randn({3, 16});
   walk.interpolation_latents = torch::randn({3, 16});
+  walk.parameters = torch::randn({3, 40});
   walk.largest_step = 0.8;
   walk.interpolation_largest_step = 0.5;
   p.walks.push_back(walk);
@@ -65,6 +72,8 @@ class TestStudioProject : public QObject {
       const auto &a = p.generations[i], &b = q.generations[i];
       QCOMPARE(b.style, a.style);
       QCOMPARE(b.condition, a.condition);
+      QCOMPARE(b.text, a.text);
+      QCOMPARE(b.examples, a.examples);
       QCOMPARE(b.samples, a.samples);
       QCOMPARE(b.steps, a.steps);
       QCOMPARE(b.seed, a.seed);
@@ -78,6 +87,7 @@ class TestStudioProject : public QObject {
     QCOMPARE(q.walks[0].largest_step, 0.8);
     QVERIFY(torch::equal(q.walks[0].latents, p.walks[0].latents));
     QVERIFY(torch::equal(q.walks[0].interpolation_latents, p.walks[0].interpolation_latents));
+    QVERIFY(torch::equal(q.walks[0].parameters, p.walks[0].parameters));
     QCOMPARE(q.view, p.view);
   }
 

@@ -2,6 +2,8 @@
 
 #include <QHeaderView>
 
+#include "widgets/table_fill.h"
+
 namespace lorastudio::widgets {
 namespace {
 
@@ -47,7 +49,7 @@ ModuleTable::ModuleTable(QWidget* parent) : QTableWidget(parent) {
 }
 
 void ModuleTable::set_modules(const QVector<ModuleRow>& rows) {
-  setSortingEnabled(false);
+  const TableFill fill(this);
   clearContents();
   setRowCount(rows.size());
   for (int r = 0; r < rows.size(); ++r) {
@@ -66,7 +68,6 @@ void ModuleTable::set_modules(const QVector<ModuleRow>& rows) {
     setItem(r, kSigma1, numeric(m.singular_values.isEmpty() ? 0.0 : m.singular_values.front(), 5));
     setItem(r, kEffRank, numeric(m.effective_rank, 3));
   }
-  setSortingEnabled(true);
 }
 
 void ModuleTable::clear_modules() {

@@ -4,6 +4,8 @@
 
 #include <QHeaderView>
 
+#include "widgets/table_fill.h"
+
 namespace lorastudio::widgets {
 namespace {
 
@@ -60,7 +62,8 @@ void ResultsTable::set_score_name(const QString& name) { horizontalHeaderItem(Sc
 void ResultsTable::set_rows(const QVector<CandidateRowView>& rows) {
   const int keep = selected_id();
   const QSignalBlocker block(this);
-  setSortingEnabled(false);
+  {
+  const TableFill fill(this);
   setRowCount(rows.size());
   for (int r = 0; r < rows.size(); ++r) {
     const auto& c = rows[r];
@@ -78,7 +81,7 @@ void ResultsTable::set_rows(const QVector<CandidateRowView>& rows) {
     setItem(r, BeatsOriginal, new NumberItem(c.beats_original, verdict_text(c.beats_original)));
     setItem(r, BeatsSoup, new NumberItem(c.beats_soup, verdict_text(c.beats_soup)));
   }
-  setSortingEnabled(true);
+  }  // the columns measured once, sorted
   if (keep >= 0) select_id(keep);
 }
 

@@ -11,6 +11,8 @@
 #include "core/formats/adapter_io.h"
 #include "core/lora/lora_adapter.h"
 #include "core/math/lora_stats.h"
+#include "core/generator/condition_walk.h"
+#include "core/generator/latent_atlas.h"
 #include "core/world/studio_world.h"
 #include "core/util/version.h"
 
@@ -67,17 +69,51 @@ QVector<int> CandidateStore::add(const GenerationRecord& record, const Generatio
   return ids;
 }
 
-void CandidateStore::score(QVector<int> ids, GenerationOutcome outcome, WorldCondition condition) {
+QVector<int> CandidateStore::add_walk(const QString& from, const QString& to, const QString& demo, const ConditionWalk& walk) {
+  QVector<int> ids;
+  const auto points = static_cast<int64_t>(walk.weights.size());
+  if (points == 0 || walk.adapters.empty()) return ids;
+  const int64_t count = static_cast<int64_t>(walk.adapters.size()) / points;
+  auto adapters = std::make_shared<std::vector<LoraAdapter>>();
+  const torch::Tensor firsts = walk.latents.index({torch::indexing::Slice(torch::indexing::None, torch::indexing::None, count)}).contiguous();
+  for (int64_t i = 0; i < points; ++i) {
+    auto adapter = std::make_shared<LoraAdapter>(walk.adapters[static_cast<size_t>(i * count)]);
+    GenerationRecord record;
+    record.condition.name = from.toStdString();
+    record.demo = demo;
+    adapter->provenance = provenance(record, static_cast<int>(i));
+    adapter->provenance["walk_to"] = to.toStdString();
+    adapter->provenance["walk_weight"] = QString::number(walk.weights[static_cast<size_t>(i)]).toStdString();
+    adapters->push_back(*adapter);
+    Entry e;
+    e.adapter = std::move(adapter);
+    e.row.id = next_id_++;
+    e.row.name = QStringLiteral("walk %1→%2 @%3").arg(from, to).arg(walk.weights[static_cast<size_t>(i)], 0, 'f', 2);
+    e.row.condition = QStringLiteral("%1 → %2").arg(from, to);
+    ids << e.row.id;
+    entries_[e.row.id] = std::move(e);
+  }
+  Q_EMIT changed();
+  GenerationOutcome outcome;
+  outcome.adapters = adapters;
+  outcome.dims = firsts.size(1);
+  outcome.final_latents = std::make_shared<const std::vector<float>>(firsts.data_ptr<float>(), firsts.data_ptr<float>() + firsts.numel());
+  score(ids, outcome, WorldCondition{}, true);
+  return ids;
+}
+
+void CandidateStore::score(QVector<int> ids, GenerationOutcome outcome, WorldCondition condition, bool place_only) {
   if (!world_ || !outcome.final_latents || outcome.dims <= 0) return;
   ++scoring_;
   auto world = world_;
-  run_async([this, world, ids, outcome, condition]() -> Continuation {
+  run_async([this, world, ids, outcome, condition, place_only]() -> Continuation {
     const auto n = static_cast<int64_t>(outcome.adapters->size());
     const torch::Tensor latents = torch::from_blob(const_cast<float*>(outcome.final_latents->data()), {n, outcome.dims}).clone();
-    const CandidateTable table = world->candidate_table(*outcome.adapters, latents, condition);
+    const CandidateTable table = place_only ? lorastudio::candidate_table(world->atlas(), latents, "", {})
+                                            : world->candidate_table(*outcome.adapters, latents, condition);
     return [this, ids, table] {
       --scoring_;
-      score_name_ = QString::fromStdString(table.score_name);
+      if (!table.score_name.empty()) score_name_ = QString::fromStdString(table.score_name);
       for (int i = 0; i < ids.size(); ++i) {
         const auto it = entries_.find(ids[i]);
         if (it == entries_.end()) continue;

@@ -17,6 +17,7 @@
 
 namespace lorastudio {
 class StudioWorld;
+struct ConditionWalk;
 }
 
 namespace lorastudio::gui {
@@ -44,6 +45,9 @@ class CandidateStore : public QObject {
 
   // Adds a finished generation's adapters (ids follow on from earlier ones) and starts scoring them.
   QVector<int> add(const GenerationRecord& record, const GenerationOutcome& outcome);
+  // A condition walk's adapters (sample 0 of each point), named by their walk weight; placed against the atlas
+  // (nearest checkpoint), not scored: a blend of two conditions has no task to be scored on.
+  QVector<int> add_walk(const QString& from, const QString& to, const QString& demo, const ConditionWalk& walk);
   std::shared_ptr<const LoraAdapter> adapter(int id) const;  // null for an unknown id
   QString name(int id) const;
   QVector<widgets::CandidateRowView> rows() const;
@@ -69,7 +73,8 @@ class CandidateStore : public QObject {
     std::shared_ptr<const LoraAdapter> adapter;
     widgets::CandidateRowView row;
   };
-  void score(QVector<int> ids, GenerationOutcome outcome, WorldCondition condition);
+  // `place_only`: the nearest checkpoints alone, no score (a condition walk's blends).
+  void score(QVector<int> ids, GenerationOutcome outcome, WorldCondition condition, bool place_only = false);
   template <typename Work> void run_async(Work work);
 
   std::shared_ptr<const StudioWorld> world_;

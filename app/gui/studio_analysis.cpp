@@ -2,6 +2,7 @@
 // preview and contact sheets, and the inspector (‖ΔW‖ per module, singular values, cosine between A and B).
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QTimer>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QTabWidget>
@@ -119,7 +120,10 @@ void StudioWindow::start_candidates(const DemoContent& demo) {
     inspector_norms_->set_modules(modules);
     inspector_heatmap_->set_modules(modules);
     inspector_spectra_->set_modules(modules);
-    inspector_table_->set_modules(modules);
+    // The table in an event of its own (filling and sorting it is the slow part), so neither holds the window long.
+    QTimer::singleShot(0, this, [this, id, modules] {
+      if (inspected_ == id) inspector_table_->set_modules(modules);
+    });
   });
   connect(store_, &CandidateStore::compared, this, [this](int a, int b, const QVector<ModuleCosine>& cosines, double mean) {
     QVector<double> values;
@@ -130,13 +134,18 @@ void StudioWindow::start_candidates(const DemoContent& demo) {
   connect(store_, &CandidateStore::exported, this, [this](const QString& path, const QString& notes) {
     statusBar()->showMessage(tr("Exported %1%2").arg(path, notes.isEmpty() ? QString() : QStringLiteral(" (") + notes + ')'), 8000);
   });
+  // The same world again (a project reopened on it) keeps its preview thread: ending one waits for the frame it
+  // is rendering, which would hold the window.
+  if (previews_ && previews_world_ == demo.world) return;
   previews_.reset();
+  previews_world_.reset();
   try {
     previews_ = std::make_unique<PreviewWorker>(make_preview_provider(demo));
   } catch (const std::exception& e) {
     show_error(tr("previews unavailable: %1").arg(QString::fromUtf8(e.what())));
     return;
   }
+  previews_world_ = demo.world;
   interpolation_->set_preview_kind(previews_->title(), previews_->subjects());
   connect(previews_.get(), &PreviewWorker::preview_ready, this, [this](const QImage& image, const QString& caption) {
     interpolation_->show_preview(image, caption);
@@ -150,12 +159,16 @@ void StudioWindow::start_candidates(const DemoContent& demo) {
 QVector<int> StudioWindow::on_generated(const GenerationRecord& record, const GenerationOutcome& outcome, QVector<int> final_points) {
   if (!store_) return {};
   const QVector<int> ids = store_->add(record, outcome);
-  for (int i = 0; i < ids.size() && i < final_points.size(); ++i) final_point_[ids[i]] = final_points[i];
+  list_candidates(ids, final_points);
+  return ids;
+}
+
+void StudioWindow::list_candidates(const QVector<int>& ids, const QVector<int>& points) {
+  for (int i = 0; i < ids.size() && i < points.size(); ++i) final_point_[ids[i]] = points[i];
   results_->set_rows(store_->rows());
   const int before = interpolation_->adapter_a();
   interpolation_->set_adapters(store_->choices());
   if (before < 0 && ids.size() >= 2) interpolation_->set_ends(ids.front(), ids.back());
-  return ids;
 }
 
 void StudioWindow::on_scored() {

@@ -90,6 +90,8 @@ void StudioWindow::save_project(const QString& path) {
     const int64_t count = w.walk->latents.size(0) / static_cast<int64_t>(w.walk->weights.size());
     out.latents = w.walk->latents.index({torch::indexing::Slice(torch::indexing::None, torch::indexing::None, count)}).contiguous();
     out.interpolation_latents = w.walk->interpolation_latents;
+    if (w.walk->params.defined())
+      out.parameters = w.walk->params.index({torch::indexing::Slice(torch::indexing::None, torch::indexing::None, count)}).contiguous();
     out.largest_step = w.walk->largest_step;
     out.interpolation_largest_step = w.walk->interpolation_largest_step;
     project.walks.push_back(std::move(out));
@@ -198,7 +200,7 @@ void StudioWindow::replay_generation(std::shared_ptr<const ProjectContent> conte
   QTimer::singleShot(0, this, [this, content, index, serial] { replay_generation(content, index + 1, serial); });
 }
 
-// The walks as they were placed (their adapters are not kept), then the view as it was left.
+// The walks as they were placed, with their adapters as candidates (older projects kept none), then the view.
 void StudioWindow::finish_replay(std::shared_ptr<const ProjectContent> content) {
   const StudioProject& project = content->project;
   embedding_->close_input();
@@ -211,8 +213,14 @@ void StudioWindow::finish_replay(std::shared_ptr<const ProjectContent> content) 
     walk->interpolation_latents = w.interpolation_latents;
     walk->largest_step = w.largest_step;
     walk->interpolation_largest_step = w.interpolation_largest_step;
+    const ZooLayout& layout = demo_->world->generator()->layout;
+    if (w.parameters.defined() && w.parameters.size(1) == layout.dim()) {
+      walk->params = w.parameters;
+      for (int64_t i = 0; i < w.parameters.size(0); ++i) walk->adapters.push_back(layout.unflatten(w.parameters[i]));
+    }
     walks_.push_back({QString::fromStdString(w.from), QString::fromStdString(w.to), walk});
-    show_walk(*walk, walks_.back().from, walks_.back().to);
+    const QVector<int> points = show_walk(*walk, walks_.back().from, walks_.back().to);
+    if (store_) list_candidates(store_->add_walk(walks_.back().from, walks_.back().to, demo_->name, *walk), points);
   }
   refresh_scene();
   QTimer::singleShot(0, this, [this, content, serial = replay_serial_] {

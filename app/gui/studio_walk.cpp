@@ -81,7 +81,12 @@ void StudioWindow::start_walk() {
         return [this, walk, from, to, finish] {
           finish();
           walks_.push_back({from, to, walk});
-          show_walk(*walk, from, to);
+          const QVector<int> points = show_walk(*walk, from, to);
+          // Its adapters as candidates (selectable, exportable), in an event of their own: placing the walk in the
+          // view is this one's work.
+          QTimer::singleShot(0, this, [this, walk, from, to, points, serial = replay_serial_] {
+            if (store_ && serial == replay_serial_) list_candidates(store_->add_walk(from, to, demo_->name, *walk), points);
+          });
         };
       },
       [this, finish](const QString& message) {
@@ -91,13 +96,16 @@ void StudioWindow::start_walk() {
       QStringLiteral("condition walk"));
 }
 
-void StudioWindow::show_walk(const ConditionWalk& walk, const QString& from, const QString& to) {
+QVector<int> StudioWindow::show_walk(const ConditionWalk& walk, const QString& from, const QString& to) {
   const int walk_group = scene_group(scene_, families_, tr("condition walk"), QColor(150, 20, 60));
   const int lerp_group = scene_group(scene_, families_, tr("ΔW interpolation"), QColor(90, 90, 90));
   const int64_t points = static_cast<int64_t>(walk.weights.size()), count = walk.latents.size(0) / points;
   const auto firsts = walk.latents.index({torch::indexing::Slice(torch::indexing::None, torch::indexing::None, count)}).contiguous();
+  QVector<int> walk_points;
   const auto add_path = [&](const torch::Tensor& latents, widgets::PointKind kind, int group, const QString& what) {
     const int path = paths_so_far_++;
+    if (kind == widgets::PointKind::Walk)
+      for (int64_t i = 0; i < points; ++i) walk_points << scene_.points.size() + static_cast<int>(i);
     for (int64_t i = 0; i < points; ++i) {
       widgets::ScenePoint p;
       p.kind = kind;
@@ -127,6 +135,7 @@ void StudioWindow::show_walk(const ConditionWalk& walk, const QString& from, con
                                .arg(even, lerp),
                            15000);
   Q_EMIT walk_finished(walk.largest_step);
+  return walk_points;
 }
 
 }  // namespace lorastudio::gui

@@ -36,6 +36,7 @@ class QPushButton;
 class QSpinBox;
 
 namespace lorastudio {
+class StudioWorld;
 struct ConditionWalk;
 struct ProjectGeneration;
 }
@@ -154,7 +155,8 @@ class StudioWindow : public QMainWindow {
   // studio_generation.cpp
   // → the final points; refresh: rebuild the view now (a replay adds every generation, then rebuilds once)
   QVector<int> add_generation_points(const QString& style, int samples, int steps, bool refresh = true);
-  void show_walk(const ConditionWalk& walk, const QString& from, const QString& to);
+  QVector<int> show_walk(const ConditionWalk& walk, const QString& from, const QString& to);  // → the walk's points
+  void list_candidates(const QVector<int>& ids, const QVector<int>& points);  // new candidates at these scene points
   // studio_project_io.cpp
   void save_project(const QString& path);
   void open_project(const QString& path);
@@ -195,6 +197,7 @@ class StudioWindow : public QMainWindow {
   QLabel *inspector_title_ = nullptr, *cosine_title_ = nullptr;
   CandidateStore* store_ = nullptr;
   std::unique_ptr<PreviewWorker> previews_;
+  std::shared_ptr<const StudioWorld> previews_world_;  // the world previews_ renders for
   QMap<int, int> final_point_;  // candidate id → its final point in the scene
   struct GenerationData {  // a finished generation, as a project saves it
     GenerationRecord record;

@@ -77,6 +77,9 @@ ProjectWalk read_walk(const nlohmann::json& j, const std::string& label, size_t 
   w.latents = reader.tensor(walk_name(index, "latents")).to(torch::kFloat32);
   if (reader.contains(walk_name(index, "interpolation_latents")))
     w.interpolation_latents = reader.tensor(walk_name(index, "interpolation_latents")).to(torch::kFloat32);
+  if (reader.contains(walk_name(index, "parameters"))) w.parameters = reader.tensor(walk_name(index, "parameters")).to(torch::kFloat32);
+  if (w.parameters.defined() && (w.parameters.dim() != 2 || w.parameters.size(0) != static_cast<int64_t>(w.weights.size())))
+    throw FileError(label, "walk " + std::to_string(index) + ": its parameters must be [weights, D]");
   const auto fits = [&](const torch::Tensor& t) { return !t.defined() || (t.dim() == 2 && t.size(0) == static_cast<int64_t>(w.weights.size())); };
   if (!fits(w.latents) || !fits(w.interpolation_latents) || !w.latents.defined())
     throw FileError(label, "walk " + std::to_string(index) + ": its latents must be [weights, dim]");
@@ -104,6 +107,7 @@ void save_studio_project(const StudioProject& project, const std::string& path) 
                      {"interpolation_largest_step", w.interpolation_largest_step}});
     tensors.push_back({walk_name(i, "latents"), w.latents.to(torch::kFloat32)});
     if (w.interpolation_latents.defined()) tensors.push_back({walk_name(i, "interpolation_latents"), w.interpolation_latents.to(torch::kFloat32)});
+    if (w.parameters.defined()) tensors.push_back({walk_name(i, "parameters"), w.parameters.to(torch::kFloat32)});
   }
   const nlohmann::json body = {{"demo", project.demo}, {"generations", generations}, {"walks", walks}, {"view", project.view}};
   write_safetensors(path, tensors,

@@ -34,6 +34,7 @@ struct ProjectWalk {
   std::vector<double> weights;           // [P]
   torch::Tensor latents;                 // [P, dim]: the walk's adapters in the atlas's space
   torch::Tensor interpolation_latents;   // [P, dim] or undefined: the ΔW interpolation between its ends
+  torch::Tensor parameters;              // [P, D] or undefined (older projects): the walk's adapters, flat
   double largest_step = 0, interpolation_largest_step = 0;
 };
 
