@@ -3,24 +3,19 @@
 #include <cmath>
 #include <limits>
 
-#include <QVBoxLayout>
 
+#include "widgets/plot_setup.h"
 #include "widgets/qcustomplot_include.h"
 #include "widgets/trajectory_scene.h"
 
 namespace lorastudio::widgets {
 
 LossPlot::LossPlot(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(plot_);
+  fill_with_plot(this, plot_);
   plot_->setMinimumHeight(160);
   plot_->xAxis->setLabel(tr("step"));
   plot_->yAxis->setLabel(tr("loss"));
-  plot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
-  plot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-  plot_->yAxis->setNumberFormat(QStringLiteral("eb"));
-  plot_->yAxis->setNumberPrecision(0);
+  use_log_scale(plot_->yAxis, true);
   plot_->legend->setVisible(true);
   plot_->legend->setFont(font());
   plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);

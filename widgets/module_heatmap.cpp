@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include <QVBoxLayout>
 
+#include "widgets/plot_setup.h"
 #include "widgets/qcustomplot_include.h"
 
 namespace lorastudio::widgets {
@@ -61,9 +61,7 @@ ModuleGrid make_module_grid(const QVector<ModuleRow>& rows) {
 }
 
 ModuleHeatmap::ModuleHeatmap(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(plot_);
+  fill_with_plot(this, plot_);
   plot_->setMinimumHeight(140);
   map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
   scale_ = new QCPColorScale(plot_);

@@ -1,14 +1,12 @@
 #include "widgets/module_norm_plot.h"
 
-#include <QVBoxLayout>
+#include "widgets/plot_setup.h"
 #include "widgets/qcustomplot_include.h"
 
 namespace lorastudio::widgets {
 
 ModuleNormPlot::ModuleNormPlot(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(plot_);
+  fill_with_plot(this, plot_);
   plot_->xAxis->setLabel(tr("module index"));
   plot_->yAxis->setLabel(tr("‖ΔW‖_F"));
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);

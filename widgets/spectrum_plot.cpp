@@ -2,21 +2,18 @@
 
 #include <algorithm>
 
-#include <QVBoxLayout>
 
+#include "widgets/plot_setup.h"
 #include "widgets/qcustomplot_include.h"
 
 namespace lorastudio::widgets {
 
 SpectrumPlot::SpectrumPlot(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(plot_);
+  fill_with_plot(this, plot_);
   plot_->setMinimumHeight(140);
   plot_->xAxis->setLabel(tr("singular value index"));
   plot_->yAxis->setLabel(tr("σ of ΔW"));
-  plot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
-  plot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+  use_log_scale(plot_->yAxis);
   plot_->legend->setVisible(false);
   plot_->legend->setFont(font());
 }

@@ -3,11 +3,11 @@
 #include <QFile>
 #include <QMap>
 #include <QToolTip>
-#include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/plot_setup.h"
 #include "widgets/qcustomplot_include.h"
 #include "widgets/trajectory_svg.h"
 
@@ -44,9 +44,7 @@ QCPScatterStyle marker(PointKind kind, const QColor& color) {
 }  // namespace
 
 TrajectoryView::TrajectoryView(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(plot_);
+  fill_with_plot(this, plot_);
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot_->setNoAntialiasingOnDrag(true);
   // Polylines the fast way, labels cached (with pixmap markers a replot of thousands of points stays well

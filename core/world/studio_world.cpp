@@ -37,6 +37,12 @@ const WorldCondition* StudioWorld::condition(const std::string& name) const {
   return nullptr;
 }
 
+std::string StudioWorld::task_of(const WorldCondition& condition) const {
+  for (const auto& c : conditions())
+    if (c.name == condition.name || (condition.image.empty() && !condition.text.empty() && c.text == condition.text)) return c.name;
+  return {};
+}
+
 bool world_file_has_format(const std::string& dir, const std::string& format) {
   const fs::path p = fs::path(dir) / "world.json";
   if (!fs::exists(p)) return false;

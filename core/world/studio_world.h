@@ -40,6 +40,9 @@ class StudioWorld {
   virtual std::unique_ptr<PreviewProvider> preview_provider() const = 0;
 
   const WorldCondition* condition(const std::string& name) const;  // nullptr when unknown
+  // The world's own condition that `condition` is: the one of its name, or the task whose description it repeats
+  // (a typed description); "" for anything else (then its candidates are placed, not scored).
+  std::string task_of(const WorldCondition& condition) const;
 };
 
 // Whether `dir`/world.json exists and names `format` (a synthetic or a trained generator's world). Throws

@@ -87,7 +87,7 @@ void build_synthetic_text_world(const std::string& dir, const SyntheticTextWorld
   torch::Tensor truth;
   say("building the synthetic zoo");
   const Zoo zoo = make_synthetic_zoo((tmp / "zoo").string(), zs, &truth);
-  const TrainResult trained = train_generator(zoo, world_generator_config(spec), (tmp / "generator").string(), false,
+  train_generator(zoo, world_generator_config(spec), (tmp / "generator").string(), false,
                                               [&](const TrainProgress& p) {
                                                 say("training the generator: " + p.stage + " step " + std::to_string(p.step) +
                                                     " of " + std::to_string(p.total));
@@ -104,7 +104,6 @@ void build_synthetic_text_world(const std::string& dir, const SyntheticTextWorld
   remove_tree(dir);
   fs::create_directories(fs::path(dir).parent_path());
   fs::rename(tmp, dir);
-  (void)trained;
 }
 
 bool SyntheticTextWorld::holds(const std::string& dir) { return world_file_has_format(dir, kSyntheticTextWorldFormat); }
@@ -162,12 +161,6 @@ std::vector<double> SyntheticTextWorld::agreement(const torch::Tensor& rows, con
   std::vector<double> out;
   for (int64_t i = 0; i < cos.size(0); ++i) out.push_back(100.0 * cos[i].item<double>());
   return out;
-}
-
-std::string SyntheticTextWorld::task_of(const WorldCondition& condition) const {
-  for (const auto& c : conditions_)
-    if (c.name == condition.name || (!condition.text.empty() && c.text == condition.text)) return c.name;
-  return {};
 }
 
 CandidateTable SyntheticTextWorld::candidate_table(const std::vector<LoraAdapter>& adapters, const torch::Tensor& latents,

@@ -57,8 +57,6 @@ class SyntheticTextWorld : public StudioWorld {
 
   // 100 · cos(ΔW of each row, ΔW of `task`'s centre) for flat rows [N, D]: the score of the world.
   std::vector<double> agreement(const torch::Tensor& rows, const std::string& task) const;
-  // The task a condition means: its own name, or the task whose description it repeats; "" for another text.
-  std::string task_of(const WorldCondition& condition) const;
 
  private:
   std::string dir_;

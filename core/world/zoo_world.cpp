@@ -87,16 +87,12 @@ std::vector<double> ZooWorld::agreement(const torch::Tensor& rows, size_t task) 
 CandidateTable ZooWorld::candidate_table(const std::vector<LoraAdapter>& adapters, const torch::Tensor& latents,
                                          const WorldCondition& condition) const {
   torch::InferenceMode inference;
-  size_t task = conditions_.size();
-  for (size_t t = 0; t < conditions_.size(); ++t)
-    if (conditions_[t].name == condition.name ||
-        (!condition.own && condition.image.empty() && !condition.text.empty() && conditions_[t].text == condition.text))
-      task = t;
-  if (task == conditions_.size())
+  const std::string name = task_of(condition);
+  if (name.empty())
     return lorastudio::candidate_table(atlas_, latents, "", {}, {}, {}, "agreement with a task's ΔW soup (none: a condition of your own)");
   std::vector<torch::Tensor> rows;
   for (const auto& a : adapters) rows.push_back(generator_->layout.flatten(a));
-  const std::string& name = conditions_[task].name;
+  const auto task = static_cast<size_t>(StudioWorld::condition(name) - conditions_.data());
   return lorastudio::candidate_table(atlas_, latents, name, agreement(torch::stack(rows), task), original_best_[task], {},
                                      "agreement with " + name + "'s ΔW soup, 100·cosine");
 }
