@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bash ../shared/gpu/fetch-debs.sh libnanoflann-dev qt6-base-dev qt6-base-dev-tools qmake6 qmake6-bin libqt6core6 libqt6test6 \
+bash ../shared/gpu/fetch-debs.sh libnanoflann-dev libutf8proc-dev libutf8proc2 qt6-base-dev qt6-base-dev-tools qmake6 qmake6-bin libqt6core6 libqt6test6 \
   libicu72 libdouble-conversion3 libpcre2-16-0 libb2-1 libglib2.0-0
 mkdir -p .gpu-shared && cp ../shared/gpu/*.sh .gpu-shared/
 grep -qx '/.gpu-shared/' .git/info/exclude || echo '/.gpu-shared/' >> .git/info/exclude

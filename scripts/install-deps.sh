@@ -5,7 +5,7 @@ set -euo pipefail
 # libopenblas0-pthread: Debian's LibTorch links libblas.so.3, which is the netlib reference BLAS unless an
 # optimised one is installed (4-6x slower). ccache: rebuilds of a fresh clone reuse earlier objects.
 packages=(build-essential cmake ninja-build pkg-config ccache libtorch-dev libopenblas0-pthread nlohmann-json3-dev libnanoflann-dev
-          libsentencepiece-dev)
+          libsentencepiece-dev libutf8proc-dev zlib1g-dev)
 if [[ "${1:-}" != "--no-gui" ]]; then
   packages+=(qt6-base-dev libqcustomplot-dev libopencv-dev libopencv-contrib-dev)
 fi
