@@ -1,0 +1,27 @@
+#pragma once
+// Multi-head scaled dot-product attention for the models here: LibTorch's fused scaled_dot_product_attention
+// where the LibTorch has it (2.x: flash / memory-efficient kernels on CUDA), a plain softmax(QKᵀ·s + mask)·V
+// otherwise (Debian's LibTorch 1.13).
+#include <torch/torch.h>
+
+namespace lorastudio::models {
+
+struct AttentionMask {
+  torch::Tensor additive;  // broadcastable to [batch, heads, query, key]: 0 where allowed, -inf-like where not
+  bool causal = false;     // also mask keys after the query (query i sees keys ≤ i + key_offset)
+};
+
+// q, k, v: [batch, heads, length, head_dim]. `scale` 0: 1/sqrt(head_dim). Returns [batch, heads, q_len, head_dim].
+torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const AttentionMask& mask,
+                     double scale = 0.0);
+
+// [batch, 1, 1, key_len] additive mask from a 0/1 attention mask [batch, key_len], in `dtype`.
+torch::Tensor padding_mask(const torch::Tensor& attention_mask, torch::ScalarType dtype);
+
+// [batch, length, heads·head_dim] ↔ [batch, heads, length, head_dim].
+torch::Tensor split_heads(const torch::Tensor& x, int64_t heads);
+torch::Tensor merge_heads(const torch::Tensor& x);
+
+bool fused_attention_available();
+
+}  // namespace lorastudio::models

@@ -1,0 +1,180 @@
+#include "core/models/bert_model.h"
+
+#include <filesystem>
+
+#include "core/io/checkpoint_reader.h"
+#include "core/models/attention.h"
+#include "core/models/weight_loading.h"
+#include "core/util/error.h"
+
+namespace lorastudio::models {
+
+namespace {
+
+// A plain container module so that the registered names nest as the checkpoint's ("attention.self.query").
+std::shared_ptr<torch::nn::Module> holder(torch::nn::Module& parent, const std::string& name) {
+  return parent.register_module(name, std::make_shared<torch::nn::Module>());
+}
+
+torch::nn::LayerNorm layer_norm(int64_t size, double eps) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({size}).eps(eps));
+}
+
+}  // namespace
+
+std::string BertConfig::summary() const {
+  return model_type + ": " + std::to_string(num_layers) + " layers, hidden " + std::to_string(hidden_size) + ", " +
+         std::to_string(num_heads) + " heads, vocabulary " + std::to_string(vocab_size);
+}
+
+BertConfig BertConfig::from(const HfConfig& hf) {
+  BertConfig c;
+  JsonReader r = hf.reader();
+  c.model_type = hf.model_type.empty() ? "bert" : hf.model_type;
+  if (c.model_type != "bert" && c.model_type != "roberta") {
+    throw FileError(hf.path, "describes a '" + c.model_type + "' model, not BERT or RoBERTa");
+  }
+  c.vocab_size = r.int_at("vocab_size", 1, 1 << 24);
+  c.hidden_size = r.int_at("hidden_size", 1, 1 << 16);
+  c.num_layers = r.int_at("num_hidden_layers", 1, 1024);
+  c.num_heads = r.int_at("num_attention_heads", 1, 1024);
+  c.intermediate_size = r.int_at("intermediate_size", 1, 1 << 20);
+  r.read("max_position_embeddings", c.max_positions, 1, 1 << 20);
+  r.read("type_vocab_size", c.type_vocab_size, 1, 1 << 16);
+  r.read("pad_token_id", c.pad_token_id, 0, c.vocab_size - 1);
+  r.read("layer_norm_eps", c.layer_norm_eps, 0.0, 1.0, Bound::Open);
+  std::string act = "gelu";
+  r.read("hidden_act", act);
+  c.hidden_act = activation_from_name(act, hf.path);
+  c.num_labels = hf.num_labels(2);
+  if (c.hidden_size % c.num_heads != 0) {
+    r.fail("num_attention_heads", "does not divide hidden_size " + std::to_string(c.hidden_size));
+  }
+  return c;
+}
+
+nlohmann::json BertConfig::to_json() const {
+  static const char* acts[] = {"gelu", "gelu_new", "quick_gelu", "relu", "silu"};
+  return {{"model_type", model_type},
+          {"architectures", {roberta() ? "RobertaForSequenceClassification" : "BertForSequenceClassification"}},
+          {"vocab_size", vocab_size}, {"hidden_size", hidden_size}, {"num_hidden_layers", num_layers},
+          {"num_attention_heads", num_heads}, {"intermediate_size", intermediate_size},
+          {"max_position_embeddings", max_positions}, {"type_vocab_size", type_vocab_size},
+          {"pad_token_id", pad_token_id}, {"layer_norm_eps", layer_norm_eps},
+          {"hidden_act", acts[static_cast<int>(hidden_act)]}, {"num_labels", num_labels}};
+}
+
+BertEncoderImpl::BertEncoderImpl(const BertConfig& config, bool with_pooler) : config_(config) {
+  const int64_t h = config.hidden_size;
+  auto embeddings = holder(*this, "embeddings");
+  word_embeddings_ = embeddings->register_module("word_embeddings", torch::nn::Embedding(config.vocab_size, h));
+  position_embeddings_ =
+      embeddings->register_module("position_embeddings", torch::nn::Embedding(config.max_positions, h));
+  token_type_embeddings_ =
+      embeddings->register_module("token_type_embeddings", torch::nn::Embedding(config.type_vocab_size, h));
+  embeddings_norm_ = embeddings->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
+  auto stack = holder(*holder(*this, "encoder"), "layer");
+  for (int64_t i = 0; i < config.num_layers; ++i) {
+    auto block = holder(*stack, std::to_string(i));
+    auto attention = holder(*block, "attention");
+    auto self = holder(*attention, "self");
+    auto attention_output = holder(*attention, "output");
+    Layer l;
+    l.query = self->register_module("query", AdaptableLinear(h, h));
+    l.key = self->register_module("key", AdaptableLinear(h, h));
+    l.value = self->register_module("value", AdaptableLinear(h, h));
+    l.attention_dense = attention_output->register_module("dense", AdaptableLinear(h, h));
+    l.attention_norm = attention_output->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
+    l.intermediate = holder(*block, "intermediate")->register_module("dense", AdaptableLinear(h, config.intermediate_size));
+    auto output = holder(*block, "output");
+    l.output_dense = output->register_module("dense", AdaptableLinear(config.intermediate_size, h));
+    l.output_norm = output->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
+    layers_.push_back(l);
+  }
+  if (with_pooler) pooler_ = holder(*this, "pooler")->register_module("dense", AdaptableLinear(h, h));
+}
+
+torch::Tensor BertEncoderImpl::embed(const torch::Tensor& ids, const torch::Tensor& token_type_ids) {
+  torch::Tensor positions;
+  if (config_.roberta()) {  // RoBERTa counts the non-padding tokens from pad_token_id + 1
+    auto real = ids.ne(config_.pad_token_id).to(torch::kLong);
+    positions = torch::cumsum(real, 1) * real + config_.pad_token_id;
+  } else {
+    positions = torch::arange(ids.size(1), ids.options()).unsqueeze(0).expand_as(ids);
+  }
+  if (positions.max().item<int64_t>() >= config_.max_positions) {
+    throw Error("the text is " + std::to_string(ids.size(1)) + " tokens long; this model takes at most " +
+                std::to_string(config_.max_positions - (config_.roberta() ? config_.pad_token_id + 1 : 0)));
+  }
+  auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(ids);
+  auto x = word_embeddings_(ids) + token_type_embeddings_(types) + position_embeddings_(positions);
+  return embeddings_norm_(x);
+}
+
+torch::Tensor BertEncoderImpl::run_layer(Layer& l, const torch::Tensor& x, const torch::Tensor& mask) {
+  const int64_t heads = config_.num_heads;
+  auto context = attend(split_heads(l.query(x), heads), split_heads(l.key(x), heads), split_heads(l.value(x), heads),
+                        {mask, false});
+  auto attended = l.attention_norm(l.attention_dense(merge_heads(context)) + x);
+  auto hidden = activate(l.intermediate(attended), config_.hidden_act);
+  return l.output_norm(l.output_dense(hidden) + attended);
+}
+
+BertOutput BertEncoderImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                    const torch::Tensor& token_type_ids) {
+  auto x = embed(input_ids, token_type_ids);
+  torch::Tensor mask = attention_mask.defined() ? padding_mask(attention_mask, x.scalar_type()) : torch::Tensor();
+  for (Layer& l : layers_) x = run_layer(l, x, mask);
+  BertOutput out{x, {}};
+  if (pooler_) out.pooled = torch::tanh(pooler_(x.select(1, 0)));
+  return out;
+}
+
+BertClassifierImpl::BertClassifierImpl(const BertConfig& config) : config_(config) {
+  encoder_ = register_module(encoder_name(), BertEncoder(config, !config.roberta()));
+  const int64_t h = config.hidden_size;
+  if (config.roberta()) {
+    auto head = holder(*this, "classifier");
+    head_dense_ = head->register_module("dense", AdaptableLinear(h, h));
+    classifier_ = head->register_module("out_proj", AdaptableLinear(h, config.num_labels));
+  } else {
+    classifier_ = register_module("classifier", AdaptableLinear(h, config.num_labels));
+  }
+}
+
+std::pair<BertOutput, torch::Tensor> BertClassifierImpl::forward_all(const torch::Tensor& input_ids,
+                                                                     const torch::Tensor& attention_mask,
+                                                                     const torch::Tensor& token_type_ids) {
+  BertOutput out = encoder_(input_ids, attention_mask, token_type_ids);
+  torch::Tensor logits = config_.roberta() ? classifier_(torch::tanh(head_dense_(out.last_hidden_state.select(1, 0))))
+                                           : classifier_(out.pooled);
+  return {out, logits};
+}
+
+torch::Tensor BertClassifierImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                          const torch::Tensor& token_type_ids) {
+  return forward_all(input_ids, attention_mask, token_type_ids).second;
+}
+
+BertClassifier load_bert_classifier(const std::string& path) {
+  std::filesystem::path p(path);
+  HfConfig hf = read_hf_config(std::filesystem::is_directory(p) ? p : p.parent_path());
+  BertConfig config = BertConfig::from(hf);
+  BertClassifier model(config);
+  CheckpointReader checkpoint(path);
+  WeightLoadOptions options;
+  options.optional_prefixes = {model->encoder_name() + "."};
+  options.may_be_missing = {"classifier.", model->encoder_name() + ".pooler."};
+  options.ignored = {"embeddings.position_ids", "cls.predictions.bias", "cls.predictions.transform.dense.weight",
+                     "cls.predictions.transform.dense.bias", "cls.predictions.transform.LayerNorm.weight",
+                     "cls.predictions.transform.LayerNorm.bias", "cls.predictions.decoder.weight",
+                     "cls.predictions.decoder.bias", "cls.seq_relationship.weight", "cls.seq_relationship.bias",
+                     "lm_head.dense.weight", "lm_head.dense.bias", "lm_head.layer_norm.weight",
+                     "lm_head.layer_norm.bias", "lm_head.decoder.weight", "lm_head.decoder.bias", "lm_head.bias"};
+  options.config_summary = config.summary();
+  load_weights(*model, checkpoint, options);
+  model->eval();
+  return model;
+}
+
+}  // namespace lorastudio::models

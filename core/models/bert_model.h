@@ -1,0 +1,86 @@
+#pragma once
+// BERT and RoBERTa encoders with their sequence-classification heads, as transformers' BertModel /
+// BertForSequenceClassification and RobertaModel / RobertaForSequenceClassification compute them (eval mode).
+// Registered names are the checkpoint keys: bert.embeddings.word_embeddings.weight, roberta.encoder.layer.0.
+// attention.self.query.weight, classifier.weight (BERT) or classifier.dense/out_proj (RoBERTa).
+#include <string>
+
+#include <torch/torch.h>
+
+#include "core/models/activations.h"
+#include "core/models/adaptable_linear.h"
+#include "core/models/hf_config.h"
+
+namespace lorastudio::models {
+
+struct BertConfig {
+  std::string model_type = "bert";  // "bert" or "roberta" (positions counted from pad + 1, RoBERTa's head)
+  int64_t vocab_size = 30522, hidden_size = 768, num_layers = 12, num_heads = 12, intermediate_size = 3072;
+  int64_t max_positions = 512, type_vocab_size = 2, pad_token_id = 0, num_labels = 2;
+  double layer_norm_eps = 1e-12;
+  Activation hidden_act = Activation::Gelu;
+
+  bool roberta() const { return model_type == "roberta"; }
+  std::string summary() const;  // "bert: 12 layers, hidden 768, 12 heads, vocabulary 30522"
+  static BertConfig from(const HfConfig& config);  // errors name config.json and the key
+  nlohmann::json to_json() const;                    // a config.json transformers reads
+};
+
+struct BertOutput {
+  torch::Tensor last_hidden_state;  // [batch, length, hidden]
+  torch::Tensor pooled;             // BERT: tanh(pooler(CLS)) (undefined without a pooler); RoBERTa: undefined
+};
+
+class BertEncoderImpl : public torch::nn::Module {
+ public:
+  BertEncoderImpl(const BertConfig& config, bool with_pooler);
+  // input_ids, attention_mask (1 = token, 0 = padding; undefined = all tokens), token_type_ids (undefined = 0).
+  BertOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
+                     const torch::Tensor& token_type_ids = {});
+  const BertConfig& config() const { return config_; }
+
+ private:
+  struct Layer {
+    AdaptableLinear query{nullptr}, key{nullptr}, value{nullptr}, attention_dense{nullptr};
+    torch::nn::LayerNorm attention_norm{nullptr};
+    AdaptableLinear intermediate{nullptr}, output_dense{nullptr};
+    torch::nn::LayerNorm output_norm{nullptr};
+  };
+  torch::Tensor embed(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids);
+  torch::Tensor run_layer(Layer& layer, const torch::Tensor& x, const torch::Tensor& mask);
+
+  BertConfig config_;
+  torch::nn::Embedding word_embeddings_{nullptr}, position_embeddings_{nullptr}, token_type_embeddings_{nullptr};
+  torch::nn::LayerNorm embeddings_norm_{nullptr};
+  std::vector<Layer> layers_;
+  AdaptableLinear pooler_{nullptr};
+};
+TORCH_MODULE(BertEncoder);
+
+// BERT: bert + dropout + classifier (on the pooled [CLS]); RoBERTa: roberta + classifier.dense → tanh →
+// classifier.out_proj (on <s>).
+class BertClassifierImpl : public torch::nn::Module {
+ public:
+  explicit BertClassifierImpl(const BertConfig& config);
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
+                        const torch::Tensor& token_type_ids = {});  // logits [batch, num_labels]
+  // The encoder's output and the logits of one pass.
+  std::pair<BertOutput, torch::Tensor> forward_all(const torch::Tensor& input_ids,
+                                                   const torch::Tensor& attention_mask = {},
+                                                   const torch::Tensor& token_type_ids = {});
+  BertEncoder encoder() const { return encoder_; }
+  const BertConfig& config() const { return config_; }
+  std::string encoder_name() const { return config_.roberta() ? "roberta" : "bert"; }
+
+ private:
+  BertConfig config_;
+  BertEncoder encoder_{nullptr};
+  AdaptableLinear classifier_{nullptr}, head_dense_{nullptr};
+};
+TORCH_MODULE(BertClassifier);
+
+// A folder (config.json + model.safetensors or a sharded index) or a bare .safetensors file beside a config.json.
+// The classification head may be absent from the file (a pretrained encoder): it is then left initialised.
+BertClassifier load_bert_classifier(const std::string& path);
+
+}  // namespace lorastudio::models
