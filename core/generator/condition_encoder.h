@@ -8,6 +8,9 @@
 //               (style_condition_encoder.h): for style LoRAs
 //  - "onehot":  one-hot task index (ablation)
 //  - "learned": a learned vector per task (ablation)
+//  - "clip-text", "bert-mean", "resnet": pretrained models read from the folder `model` names, frozen
+//               (pretrained_condition_encoders.h): CLIP's projected text embedding (Cond P-Diff), a BERT-family
+//               encoder's mean-pooled hidden state, a ResNet's pooled features of the image
 #include <string>
 #include <vector>
 
@@ -31,11 +34,13 @@ struct ConditionInput {
 };
 
 struct ConditionEncoderConfig {
-  std::string kind = "text";  // text | image | style | onehot | learned
+  std::string kind = "text";  // text | image | style | onehot | learned | clip-text | bert-mean | resnet
   int64_t dim = 256;          // feature size (text, image, learned); onehot uses num_tasks
   int64_t num_tasks = 0;      // onehot / learned
-  int64_t image_size = 64;    // image: inputs are resized to image_size²
-  bool uses_images() const { return kind == "image" || kind == "style"; }
+  int64_t image_size = 64;    // image, style, resnet: inputs are resized to image_size²
+  std::string model;          // clip-text, bert-mean, resnet: the model's folder (or .safetensors file)
+  bool uses_images() const { return kind == "image" || kind == "style" || kind == "resnet"; }
+  bool pretrained() const { return kind == "clip-text" || kind == "bert-mean" || kind == "resnet"; }
   nlohmann::json to_json() const;
   static ConditionEncoderConfig from_json(const nlohmann::json& j, const std::string& label);
 };

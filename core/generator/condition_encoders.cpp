@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "core/generator/pretrained_condition_encoders.h"
 #include "core/generator/style_condition_encoder.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
@@ -55,14 +56,18 @@ torch::Device device_of_anchor(const torch::Tensor& anchor) { return anchor.devi
 }  // namespace
 
 nlohmann::json ConditionEncoderConfig::to_json() const {
-  return {{"kind", kind}, {"dim", dim}, {"num_tasks", num_tasks}, {"image_size", image_size}};
+  nlohmann::json j = {{"kind", kind}, {"dim", dim}, {"num_tasks", num_tasks}, {"image_size", image_size}};
+  if (!model.empty()) j["model"] = model;
+  return j;
 }
 
 ConditionEncoderConfig ConditionEncoderConfig::from_json(const nlohmann::json& j, const std::string& label) {
   ConditionEncoderConfig c;
   const JsonReader r(j, label, "condition");
-  r.only({"kind", "dim", "num_tasks", "image_size"});
-  r.read("kind", c.kind, {"text", "image", "style", "onehot", "learned"});
+  r.only({"kind", "dim", "num_tasks", "image_size", "model"});
+  r.read("kind", c.kind, {"text", "image", "style", "onehot", "learned", "clip-text", "bert-mean", "resnet"});
+  r.read("model", c.model);
+  if (c.pretrained() && c.model.empty()) r.fail("model", c.kind + " needs the folder of its pretrained model");
   r.read("dim", c.dim, 1, 65536);
   r.read("num_tasks", c.num_tasks, 0, 1000000);
   r.read("image_size", c.image_size, 16, 1024);  // four stride-2 convolutions
@@ -159,6 +164,7 @@ torch::Tensor ImageConditionEncoderImpl::encode(const std::vector<ConditionInput
 }
 
 std::shared_ptr<ConditionEncoderImpl> make_condition_encoder(const ConditionEncoderConfig& c) {
+  if (c.pretrained()) return make_pretrained_condition_encoder(c);
   if (c.kind == "image") return std::make_shared<ImageConditionEncoderImpl>(c.dim, c.image_size);
   if (c.kind == "style") return std::make_shared<StyleConditionEncoderImpl>(c.dim, c.image_size);
   if (c.kind == "onehot") return std::make_shared<TaskOneHotEncoderImpl>(c.num_tasks);
