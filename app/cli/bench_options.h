@@ -17,5 +17,6 @@ std::function<void(const std::string&)> progress_option(const ArgParser& p);
 
 int run_embed_bench_command(int argc, char** argv);    // cmd_bench_embed.cpp
 int run_preview_bench_command(int argc, char** argv);  // cmd_bench_preview.cpp
+int run_encoder_bench_command(int argc, char** argv);  // cmd_bench_encoder.cpp
 
 }  // namespace lorastudio::cli

@@ -167,6 +167,7 @@ const Benchmark kBenchmarks[] = {
     {"train", "steps per second of both stages of generator training", run_train_bench_command},
     {"embed", "t-SNE against scikit-learn (time, KL) and the live embedding's frame rate", run_embed_bench_command},
     {"preview", "the interpolation panel's λ preview updates per second (style demo)", run_preview_bench_command},
+    {"encoder", "a BERT-base-sized encoder's forward pass per dtype, beside transformers", run_encoder_bench_command},
 };
 
 std::string available_names() {

@@ -8,6 +8,7 @@ int run_interpolate(int argc, char** argv);
 int run_soup(int argc, char** argv);
 int run_compare(int argc, char** argv);
 int run_bench(int argc, char** argv);
+int run_run_model(int argc, char** argv);
 int run_train(int argc, char** argv);
 int run_generate(int argc, char** argv);
 int run_zoo(int argc, char** argv);

@@ -32,6 +32,8 @@ const Command kCommands[] = {
     {"generate", "generate LoRA adapters for a text or image condition", lorastudio::cli::run_generate},
     {"bench", "benchmarks (lora: merge and interpolation throughput), results as JSON", lorastudio::cli::run_bench},
     {"zoo", "build and inspect LoRA zoos", lorastudio::cli::run_zoo},
+    {"run-model", "one pass of a Hugging Face model folder: logits and label, generated text, embeddings",
+     lorastudio::cli::run_run_model},
     {"memorization", "memorisation report of existing adapters against a zoo (copies, nearest tasks, noise baselines)",
      lorastudio::cli::run_memorization},
     {"pretrain-stylizer", "pretrain the style world's stylizer on the fetched photos (weights, held-out PSNR)",
