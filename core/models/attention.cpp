@@ -60,7 +60,9 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
   if (mask.causal && !mask.additive.defined() && q.size(2) == k.size(2)) {
     return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, scale);
   }
-  return at::scaled_dot_product_attention(q, k, v, combined_mask(q, k, mask), 0.0, false, scale);
+  torch::Tensor m = combined_mask(q, k, mask);
+  return at::scaled_dot_product_attention(q, k, v, m.defined() ? std::optional<at::Tensor>(m) : std::nullopt, 0.0,
+                                          false, scale);
 #else
   auto scores = torch::matmul(q, k.transpose(-1, -2)) * scale;
   auto m = combined_mask(q, k, mask);

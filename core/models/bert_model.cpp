@@ -102,9 +102,12 @@ torch::Tensor BertEncoderImpl::embed(const torch::Tensor& ids, const torch::Tens
   } else {
     positions = torch::arange(ids.size(1), ids.options()).unsqueeze(0).expand_as(ids);
   }
-  if (positions.max().item<int64_t>() >= config_.max_positions) {
+  // From the shape alone (no device sync, so a CUDA graph can capture the pass): RoBERTa's positions end at most
+  // at length + pad.
+  const int64_t usable = config_.max_positions - (config_.roberta() ? config_.pad_token_id + 1 : 0);
+  if (ids.size(1) > usable) {
     throw Error("the text is " + std::to_string(ids.size(1)) + " tokens long; this model takes at most " +
-                std::to_string(config_.max_positions - (config_.roberta() ? config_.pad_token_id + 1 : 0)));
+                std::to_string(usable));
   }
   auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(ids);
   auto x = word_embeddings_(ids) + token_type_embeddings_(types) + position_embeddings_(positions);

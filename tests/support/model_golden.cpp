@@ -14,6 +14,7 @@ ModelGolden model_golden(const std::string& name) {
   ModelGolden g;
   g.dir = golden_path("models/" + name);
   std::ifstream in(g.dir + "/golden.json");
+  if (!in) return g;  // absent from this golden set: the test skips on its files
   nlohmann::json j = nlohmann::json::parse(in);
   std::smatch m;
   std::string tolerance = j.value("tolerance", "");

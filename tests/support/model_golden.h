@@ -14,7 +14,7 @@ struct ModelGolden {
   bool has(const std::string& name) const;
 };
 
-// Skips (QSKIP) is up to the caller: check exists(dir + "/golden.json") first.
+// A golden absent from this set gives tolerance 0: callers skip on LS_REQUIRE_FILE of its files first.
 ModelGolden model_golden(const std::string& name);
 
 // max |a - b| over the positions where `mask` (broadcastable, 0/1) is 1; the whole tensors when it is undefined.
