@@ -26,4 +26,7 @@ fi
 # t-SNE: the exact method's fused kernel on 10,000 points, and the live embedding at 10,000 points.
 ./build-gpu/app/cli/lora-studio-cli bench embed --device cuda --method exact --sizes 10000 --no-peer --live 10000 \
   --json "$out/bench_embed_cuda.json" 2>&1 | tee "$out/bench_embed.txt"
+# The BERT-base-sized encoder per dtype beside transformers' BertModel (the peer runs in the machine's Python).
+./build-gpu/app/cli/lora-studio-cli bench encoder --device cuda --dtypes float32,bfloat16 \
+  --json "$out/bench_encoder_cuda.json" 2>&1 | tee "$out/bench_encoder.txt"
 for extra in "$@"; do eval "$extra" 2>&1 | tee -a "$out/extra.log"; done

@@ -9,14 +9,20 @@ rm -rf "$root/.gpu-data"
 mkdir -p "$root/.gpu-data/golden/models" "$root/.gpu-data/golden/pixart" "$root/.gpu-data/data"
 cp -r "$shared/golden/models/bert_lora_adapter" "$shared/golden/models/gpt2_lora_adapter" "$root/.gpu-data/golden/models/"
 # The base models the reference-library check (scripts/peft_interop_check.py) loads the adapters into.
-# Their goldens too (the models' tests run under the GPU machine's LibTorch 2.x, fused attention), with T5's
-# encoder, the tokenizers' goldens and the shared vocabularies. CLIP's text model, RoBERTa and ResNet stay home
-# (the carried folders must fit 64 MiB): their tests skip there.
-cp -r "$shared/golden/models/bert" "$shared/golden/models/gpt2" "$shared/golden/models/t5_encoder" "$root/.gpu-data/golden/models/"
+# BERT's golden too (the models' tests run under the GPU machine's LibTorch 2.x, fused attention), with T5's
+# encoder, the tokenizers' goldens and the shared vocabularies. GPT-2's golden logits, CLIP's text model, RoBERTa
+# and ResNet stay home (the working tree plus the carried folders must fit 64 MiB): their tests skip there.
+# (GPT-2's were checked there on 2026-11-26 by staging them in place of condpdiff-pixart-loras.) GPT-2's base
+# weights for scripts/peft_interop_check.py come along only with LS_STAGE_GPT2=1.
+cp -r "$shared/golden/models/bert" "$shared/golden/models/t5_encoder" "$root/.gpu-data/golden/models/"
+if [ -n "${LS_STAGE_GPT2:-}" ]; then
+  mkdir -p "$root/.gpu-data/golden/models/gpt2"
+  cp "$shared/golden/models/gpt2/config.json" "$shared/golden/models/gpt2/model.safetensors" "$root/.gpu-data/golden/models/gpt2/"
+fi
 cp -r "$shared/golden/tokenizers" "$root/.gpu-data/golden/"
 mkdir -p "$root/.gpu-data/vocab/bert-base-uncased"
 cp "$shared/vocab/bert-base-uncased/vocab.txt" "$root/.gpu-data/vocab/bert-base-uncased/"
-cp -r "$shared/vocab/gpt2" "$shared/vocab/clip_bpe_simple_vocab_16e6.txt.gz" "$root/.gpu-data/vocab/"
+cp -r "$shared/vocab/gpt2" "$root/.gpu-data/vocab/"
 cp -r "$shared/golden/pixart/lora_style" "$root/.gpu-data/golden/pixart/"
 [ -d "$shared/golden/schedulers" ] && cp -r "$shared/golden/schedulers" "$root/.gpu-data/golden/"
 cp -r "$shared/data/condpdiff-pixart-loras" "$root/.gpu-data/data/"
