@@ -11,11 +11,6 @@ namespace lorastudio::models {
 
 namespace {
 
-// A plain container module so that the registered names nest as the checkpoint's ("attention.self.query").
-std::shared_ptr<torch::nn::Module> holder(torch::nn::Module& parent, const std::string& name) {
-  return parent.register_module(name, std::make_shared<torch::nn::Module>());
-}
-
 torch::nn::LayerNorm layer_norm(int64_t size, double eps) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({size}).eps(eps));
 }
@@ -34,22 +29,19 @@ BertConfig BertConfig::from(const HfConfig& hf) {
   if (c.model_type != "bert" && c.model_type != "roberta") {
     throw FileError(hf.path, "describes a '" + c.model_type + "' model, not BERT or RoBERTa");
   }
-  c.vocab_size = r.int_at("vocab_size", 1, 1 << 24);
-  c.hidden_size = r.int_at("hidden_size", 1, 1 << 16);
-  c.num_layers = r.int_at("num_hidden_layers", 1, 1024);
-  c.num_heads = r.int_at("num_attention_heads", 1, 1024);
-  c.intermediate_size = r.int_at("intermediate_size", 1, 1 << 20);
-  r.read("max_position_embeddings", c.max_positions, 1, 1 << 20);
+  TransformerShape s;
+  read_transformer_shape(r, s);
+  c.vocab_size = s.vocab_size;
+  c.hidden_size = s.hidden_size;
+  c.num_layers = s.num_layers;
+  c.num_heads = s.num_heads;
+  c.intermediate_size = s.intermediate_size;
+  c.max_positions = s.max_positions;
+  c.layer_norm_eps = s.layer_norm_eps;
+  c.hidden_act = s.hidden_act;
   r.read("type_vocab_size", c.type_vocab_size, 1, 1 << 16);
   r.read("pad_token_id", c.pad_token_id, 0, c.vocab_size - 1);
-  r.read("layer_norm_eps", c.layer_norm_eps, 0.0, 1.0, Bound::Open);
-  std::string act = "gelu";
-  r.read("hidden_act", act);
-  c.hidden_act = activation_from_name(act, hf.path);
   c.num_labels = hf.num_labels(2);
-  if (c.hidden_size % c.num_heads != 0) {
-    r.fail("num_attention_heads", "does not divide hidden_size " + std::to_string(c.hidden_size));
-  }
   return c;
 }
 
@@ -66,32 +58,32 @@ nlohmann::json BertConfig::to_json() const {
 
 BertEncoderImpl::BertEncoderImpl(const BertConfig& config, bool with_pooler) : config_(config) {
   const int64_t h = config.hidden_size;
-  auto embeddings = holder(*this, "embeddings");
+  auto embeddings = child_module(*this, "embeddings");
   word_embeddings_ = embeddings->register_module("word_embeddings", torch::nn::Embedding(config.vocab_size, h));
   position_embeddings_ =
       embeddings->register_module("position_embeddings", torch::nn::Embedding(config.max_positions, h));
   token_type_embeddings_ =
       embeddings->register_module("token_type_embeddings", torch::nn::Embedding(config.type_vocab_size, h));
   embeddings_norm_ = embeddings->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
-  auto stack = holder(*holder(*this, "encoder"), "layer");
+  auto stack = child_module(*child_module(*this, "encoder"), "layer");
   for (int64_t i = 0; i < config.num_layers; ++i) {
-    auto block = holder(*stack, std::to_string(i));
-    auto attention = holder(*block, "attention");
-    auto self = holder(*attention, "self");
-    auto attention_output = holder(*attention, "output");
+    auto block = child_module(*stack, std::to_string(i));
+    auto attention = child_module(*block, "attention");
+    auto self = child_module(*attention, "self");
+    auto attention_output = child_module(*attention, "output");
     Layer l;
     l.query = self->register_module("query", AdaptableLinear(h, h));
     l.key = self->register_module("key", AdaptableLinear(h, h));
     l.value = self->register_module("value", AdaptableLinear(h, h));
     l.attention_dense = attention_output->register_module("dense", AdaptableLinear(h, h));
     l.attention_norm = attention_output->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
-    l.intermediate = holder(*block, "intermediate")->register_module("dense", AdaptableLinear(h, config.intermediate_size));
-    auto output = holder(*block, "output");
+    l.intermediate = child_module(*block, "intermediate")->register_module("dense", AdaptableLinear(h, config.intermediate_size));
+    auto output = child_module(*block, "output");
     l.output_dense = output->register_module("dense", AdaptableLinear(config.intermediate_size, h));
     l.output_norm = output->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
     layers_.push_back(l);
   }
-  if (with_pooler) pooler_ = holder(*this, "pooler")->register_module("dense", AdaptableLinear(h, h));
+  if (with_pooler) pooler_ = child_module(*this, "pooler")->register_module("dense", AdaptableLinear(h, h));
 }
 
 torch::Tensor BertEncoderImpl::embed(const torch::Tensor& ids, const torch::Tensor& token_type_ids) {
@@ -137,7 +129,7 @@ BertClassifierImpl::BertClassifierImpl(const BertConfig& config) : config_(confi
   encoder_ = register_module(encoder_name(), BertEncoder(config, !config.roberta()));
   const int64_t h = config.hidden_size;
   if (config.roberta()) {
-    auto head = holder(*this, "classifier");
+    auto head = child_module(*this, "classifier");
     head_dense_ = head->register_module("dense", AdaptableLinear(h, h));
     classifier_ = head->register_module("out_proj", AdaptableLinear(h, config.num_labels));
   } else {
@@ -160,8 +152,7 @@ torch::Tensor BertClassifierImpl::forward(const torch::Tensor& input_ids, const 
 }
 
 BertClassifier load_bert_classifier(const std::string& path) {
-  std::filesystem::path p(path);
-  HfConfig hf = read_hf_config(std::filesystem::is_directory(p) ? p : p.parent_path());
+  HfConfig hf = read_hf_config_of_model(path);
   BertConfig config = BertConfig::from(hf);
   BertClassifier model(config);
   CheckpointReader checkpoint(path);

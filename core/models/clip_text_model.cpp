@@ -9,12 +9,6 @@
 
 namespace lorastudio::models {
 
-namespace {
-std::shared_ptr<torch::nn::Module> holder(torch::nn::Module& parent, const std::string& name) {
-  return parent.register_module(name, std::make_shared<torch::nn::Module>());
-}
-}  // namespace
-
 std::string ClipTextConfig::summary() const {
   return "clip text: " + std::to_string(num_layers) + " layers, hidden " + std::to_string(hidden_size) + ", " +
          std::to_string(num_heads) + " heads, projection " + std::to_string(projection_dim);
@@ -27,34 +21,37 @@ ClipTextConfig ClipTextConfig::from(const HfConfig& hf) {
   }
   JsonReader r(j, hf.path, hf.model_type == "clip" ? "text_config" : "");
   ClipTextConfig c;
-  c.vocab_size = r.int_at("vocab_size", 1, 1 << 24);
-  c.hidden_size = r.int_at("hidden_size", 1, 1 << 16);
-  c.num_layers = r.int_at("num_hidden_layers", 1, 1024);
-  c.num_heads = r.int_at("num_attention_heads", 1, 1024);
-  c.intermediate_size = r.int_at("intermediate_size", 1, 1 << 20);
-  r.read("max_position_embeddings", c.max_positions, 1, 1 << 20);
+  TransformerShape s;
+  s.max_positions = c.max_positions;
+  s.layer_norm_eps = c.layer_norm_eps;
+  s.hidden_act = c.hidden_act;
+  read_transformer_shape(r, s);
+  c.vocab_size = s.vocab_size;
+  c.hidden_size = s.hidden_size;
+  c.num_layers = s.num_layers;
+  c.num_heads = s.num_heads;
+  c.intermediate_size = s.intermediate_size;
+  c.max_positions = s.max_positions;
+  c.layer_norm_eps = s.layer_norm_eps;
+  c.hidden_act = s.hidden_act;
   r.read("projection_dim", c.projection_dim, 1, 1 << 16);
   if (hf.model_type == "clip" && hf.json.contains("projection_dim")) c.projection_dim = hf.json["projection_dim"];
   r.read("eos_token_id", c.eos_token_id, 0, 1 << 24);
-  r.read("layer_norm_eps", c.layer_norm_eps, 0.0, 1.0, Bound::Open);
-  std::string act = "quick_gelu";
-  r.read("hidden_act", act);
-  c.hidden_act = activation_from_name(act, hf.path);
   return c;
 }
 
 ClipTextModelImpl::ClipTextModelImpl(const ClipTextConfig& config) : config_(config) {
-  auto text_model = holder(*this, "text_model");
-  auto embeddings = holder(*text_model, "embeddings");
+  auto text_model = child_module(*this, "text_model");
+  auto embeddings = child_module(*text_model, "embeddings");
   const int64_t h = config.hidden_size;
   token_embedding_ = embeddings->register_module("token_embedding", torch::nn::Embedding(config.vocab_size, h));
   position_embedding_ = embeddings->register_module("position_embedding", torch::nn::Embedding(config.max_positions, h));
-  auto stack = holder(*holder(*text_model, "encoder"), "layers");
+  auto stack = child_module(*child_module(*text_model, "encoder"), "layers");
   auto norm = [&] { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(config.layer_norm_eps)); };
   for (int64_t i = 0; i < config.num_layers; ++i) {
-    auto layer = holder(*stack, std::to_string(i));
-    auto attn = holder(*layer, "self_attn");
-    auto mlp = holder(*layer, "mlp");
+    auto layer = child_module(*stack, std::to_string(i));
+    auto attn = child_module(*layer, "self_attn");
+    auto mlp = child_module(*layer, "mlp");
     Layer l;
     l.q = attn->register_module("q_proj", AdaptableLinear(h, h));
     l.k = attn->register_module("k_proj", AdaptableLinear(h, h));
@@ -95,8 +92,7 @@ ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& input_ids, const 
 }
 
 ClipTextModel load_clip_text_model(const std::string& path) {
-  std::filesystem::path p(path);
-  HfConfig hf = read_hf_config(std::filesystem::is_directory(p) ? p : p.parent_path());
+  HfConfig hf = read_hf_config_of_model(path);
   ClipTextConfig config = ClipTextConfig::from(hf);
   ClipTextModel model(config);
   CheckpointReader checkpoint(path);

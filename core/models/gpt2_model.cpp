@@ -10,12 +10,6 @@
 
 namespace lorastudio::models {
 
-namespace {
-std::shared_ptr<torch::nn::Module> holder(torch::nn::Module& parent, const std::string& name) {
-  return parent.register_module(name, std::make_shared<torch::nn::Module>());
-}
-}  // namespace
-
 std::string Gpt2Config::summary() const {
   return "gpt2: " + std::to_string(n_layer) + " layers, hidden " + std::to_string(n_embd) + ", " +
          std::to_string(n_head) + " heads, vocabulary " + std::to_string(vocab_size);
@@ -47,16 +41,16 @@ Gpt2Config Gpt2Config::from(const HfConfig& hf) {
 }
 
 Gpt2ModelImpl::Gpt2ModelImpl(const Gpt2Config& config) : config_(config) {
-  auto transformer = holder(*this, "transformer");
+  auto transformer = child_module(*this, "transformer");
   const int64_t e = config.n_embd;
   wte_ = transformer->register_module("wte", torch::nn::Embedding(config.vocab_size, e));
   wpe_ = transformer->register_module("wpe", torch::nn::Embedding(config.n_positions, e));
-  auto h = holder(*transformer, "h");
+  auto h = child_module(*transformer, "h");
   auto norm = [&](double eps) { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({e}).eps(eps)); };
   for (int64_t i = 0; i < config.n_layer; ++i) {
-    auto block = holder(*h, std::to_string(i));
-    auto attn = holder(*block, "attn");
-    auto mlp = holder(*block, "mlp");
+    auto block = child_module(*h, std::to_string(i));
+    auto attn = child_module(*block, "attn");
+    auto mlp = child_module(*block, "mlp");
     Block b;
     b.ln_1 = block->register_module("ln_1", norm(config.layer_norm_epsilon));
     b.c_attn = attn->register_module("c_attn", AdaptableLinear(e, 3 * e, true, true));
@@ -148,8 +142,7 @@ torch::Tensor generate(Gpt2Model& model, const torch::Tensor& prompt, const Gene
 }
 
 Gpt2Model load_gpt2(const std::string& path) {
-  std::filesystem::path p(path);
-  HfConfig hf = read_hf_config(std::filesystem::is_directory(p) ? p : p.parent_path());
+  HfConfig hf = read_hf_config_of_model(path);
   Gpt2Config config = Gpt2Config::from(hf);
   Gpt2Model model(config);
   CheckpointReader checkpoint(path);

@@ -3,16 +3,13 @@
 #include <regex>
 
 #include "core/io/checkpoint_reader.h"
+#include "core/models/hf_config.h"
 #include "core/models/weight_loading.h"
 #include "core/util/error.h"
 
 namespace lorastudio::models {
 
 namespace {
-
-std::shared_ptr<torch::nn::Module> holder(torch::nn::Module& parent, const std::string& name) {
-  return parent.register_module(name, std::make_shared<torch::nn::Module>());
-}
 
 torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
@@ -54,17 +51,17 @@ ResNetImpl::ResNetImpl(const ResNetConfig& config) : config_(config) {
   int64_t in = 64;
   for (size_t stage = 0; stage < 4; ++stage) {
     const int64_t planes = 64 << stage;
-    auto layer = holder(*this, "layer" + std::to_string(stage + 1));
+    auto layer = child_module(*this, "layer" + std::to_string(stage + 1));
     for (int64_t i = 0; i < config.blocks[stage]; ++i) {
       const int64_t stride = (i == 0 && stage > 0) ? 2 : 1;
-      auto block = holder(*layer, std::to_string(i));
+      auto block = child_module(*layer, std::to_string(i));
       Block b;
       b.conv1 = block->register_module("conv1", conv(in, planes, 3, stride, 1));
       b.bn1 = block->register_module("bn1", torch::nn::BatchNorm2d(planes));
       b.conv2 = block->register_module("conv2", conv(planes, planes, 3, 1, 1));
       b.bn2 = block->register_module("bn2", torch::nn::BatchNorm2d(planes));
       if (stride != 1 || in != planes) {
-        auto down = holder(*block, "downsample");
+        auto down = child_module(*block, "downsample");
         b.down_conv = down->register_module("0", conv(in, planes, 1, stride, 0));
         b.down_bn = down->register_module("1", torch::nn::BatchNorm2d(planes));
       }

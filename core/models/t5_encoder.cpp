@@ -10,12 +10,6 @@
 
 namespace lorastudio::models {
 
-namespace {
-std::shared_ptr<torch::nn::Module> holder(torch::nn::Module& parent, const std::string& name) {
-  return parent.register_module(name, std::make_shared<torch::nn::Module>());
-}
-}  // namespace
-
 std::string T5Config::summary() const {
   return "t5 encoder: " + std::to_string(num_layers) + " layers, d_model " + std::to_string(d_model) + ", " +
          std::to_string(num_heads) + " heads of " + std::to_string(d_kv) + (gated ? ", gated" : "");
@@ -61,16 +55,16 @@ torch::Tensor t5_relative_position_bucket(const torch::Tensor& relative_position
 
 T5EncoderImpl::T5EncoderImpl(const T5Config& config) : config_(config) {
   shared_ = register_module("shared", torch::nn::Embedding(config.vocab_size, config.d_model));
-  auto encoder = holder(*this, "encoder");
-  auto stack = holder(*encoder, "block");
+  auto encoder = child_module(*this, "encoder");
+  auto stack = child_module(*encoder, "block");
   const int64_t d = config.d_model, inner = config.num_heads * config.d_kv;
   for (int64_t i = 0; i < config.num_layers; ++i) {
-    auto block = holder(*stack, std::to_string(i));
-    auto layers = holder(*block, "layer");
-    auto attention_layer = holder(*layers, "0");
-    auto ff_layer = holder(*layers, "1");
-    auto attention = holder(*attention_layer, "SelfAttention");
-    auto ff = holder(*ff_layer, "DenseReluDense");
+    auto block = child_module(*stack, std::to_string(i));
+    auto layers = child_module(*block, "layer");
+    auto attention_layer = child_module(*layers, "0");
+    auto ff_layer = child_module(*layers, "1");
+    auto attention = child_module(*attention_layer, "SelfAttention");
+    auto ff = child_module(*ff_layer, "DenseReluDense");
     Block b;
     b.q = attention->register_module("q", AdaptableLinear(d, inner, false));
     b.k = attention->register_module("k", AdaptableLinear(d, inner, false));
@@ -132,8 +126,7 @@ torch::Tensor T5EncoderImpl::forward(const torch::Tensor& input_ids, const torch
 }
 
 T5Encoder load_t5_encoder(const std::string& path) {
-  std::filesystem::path p(path);
-  HfConfig hf = read_hf_config(std::filesystem::is_directory(p) ? p : p.parent_path());
+  HfConfig hf = read_hf_config_of_model(path);
   T5Config config = T5Config::from(hf);
   T5Encoder model(config);
   CheckpointReader checkpoint(path);
