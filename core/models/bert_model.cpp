@@ -29,16 +29,7 @@ BertConfig BertConfig::from(const HfConfig& hf) {
   if (c.model_type != "bert" && c.model_type != "roberta") {
     throw FileError(hf.path, "describes a '" + c.model_type + "' model, not BERT or RoBERTa");
   }
-  TransformerShape s;
-  read_transformer_shape(r, s);
-  c.vocab_size = s.vocab_size;
-  c.hidden_size = s.hidden_size;
-  c.num_layers = s.num_layers;
-  c.num_heads = s.num_heads;
-  c.intermediate_size = s.intermediate_size;
-  c.max_positions = s.max_positions;
-  c.layer_norm_eps = s.layer_norm_eps;
-  c.hidden_act = s.hidden_act;
+  read_transformer_shape(r, c);
   r.read("type_vocab_size", c.type_vocab_size, 1, 1 << 16);
   r.read("pad_token_id", c.pad_token_id, 0, c.vocab_size - 1);
   c.num_labels = hf.num_labels(2);

@@ -13,12 +13,10 @@
 
 namespace lorastudio::models {
 
-struct BertConfig {
+struct BertConfig : TransformerShape {
+  BertConfig() : TransformerShape{30522, 768, 12, 12, 3072, 512, 1e-12, Activation::Gelu} {}
   std::string model_type = "bert";  // "bert" or "roberta" (positions counted from pad + 1, RoBERTa's head)
-  int64_t vocab_size = 30522, hidden_size = 768, num_layers = 12, num_heads = 12, intermediate_size = 3072;
-  int64_t max_positions = 512, type_vocab_size = 2, pad_token_id = 0, num_labels = 2;
-  double layer_norm_eps = 1e-12;
-  Activation hidden_act = Activation::Gelu;
+  int64_t type_vocab_size = 2, pad_token_id = 0, num_labels = 2;
 
   bool roberta() const { return model_type == "roberta"; }
   std::string summary() const;  // "bert: 12 layers, hidden 768, 12 heads, vocabulary 30522"

@@ -21,19 +21,7 @@ ClipTextConfig ClipTextConfig::from(const HfConfig& hf) {
   }
   JsonReader r(j, hf.path, hf.model_type == "clip" ? "text_config" : "");
   ClipTextConfig c;
-  TransformerShape s;
-  s.max_positions = c.max_positions;
-  s.layer_norm_eps = c.layer_norm_eps;
-  s.hidden_act = c.hidden_act;
-  read_transformer_shape(r, s);
-  c.vocab_size = s.vocab_size;
-  c.hidden_size = s.hidden_size;
-  c.num_layers = s.num_layers;
-  c.num_heads = s.num_heads;
-  c.intermediate_size = s.intermediate_size;
-  c.max_positions = s.max_positions;
-  c.layer_norm_eps = s.layer_norm_eps;
-  c.hidden_act = s.hidden_act;
+  read_transformer_shape(r, c);
   r.read("projection_dim", c.projection_dim, 1, 1 << 16);
   if (hf.model_type == "clip" && hf.json.contains("projection_dim")) c.projection_dim = hf.json["projection_dim"];
   r.read("eos_token_id", c.eos_token_id, 0, 1 << 24);

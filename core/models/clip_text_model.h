@@ -14,11 +14,9 @@
 
 namespace lorastudio::models {
 
-struct ClipTextConfig {
-  int64_t vocab_size = 49408, hidden_size = 512, num_layers = 12, num_heads = 8, intermediate_size = 2048;
-  int64_t max_positions = 77, projection_dim = 512, eos_token_id = 49407;
-  double layer_norm_eps = 1e-5;
-  Activation hidden_act = Activation::QuickGelu;
+struct ClipTextConfig : TransformerShape {
+  ClipTextConfig() : TransformerShape{49408, 512, 12, 8, 2048, 77, 1e-5, Activation::QuickGelu} {}
+  int64_t projection_dim = 512, eos_token_id = 49407;
   std::string summary() const;
   static ClipTextConfig from(const HfConfig& config);  // a CLIPTextConfig, or a CLIPConfig's text_config
 };
