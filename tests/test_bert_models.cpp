@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/formats/adapter_io.h"
+#include "core/io/safetensors_reader.h"
 #include "core/io/safetensors_writer.h"
 #include "core/models/bert_model.h"
 #include "core/models/model_adapters.h"
@@ -92,6 +93,35 @@ class TestBertModels : public QObject {
     QVERIFY(test::max_abs_difference(run(model, g).logits, g["logits"]) <= g.tolerance);
     // The check can fail: the base model's logits are not the adapter's.
     QVERIFY(test::max_abs_difference(run(model, g).logits, g["logits_with_lora"]) > 10 * g.tolerance);
+  }
+
+  // A sharded BF16 folder (model.safetensors.index.json + two shards) loads as the F32 file does, within bf16's
+  // rounding of the weights.
+  void loads_a_sharded_bf16_folder() {
+    test::ModelGolden g = test::model_golden("bert");
+    LS_REQUIRE_FILE(g.dir + "/model.safetensors");
+    QTemporaryDir dir;
+    const std::string root = dir.path().toStdString();
+    std::filesystem::copy_file(g.dir + "/config.json", root + "/config.json");
+    SafetensorsReader source(g.dir + "/model.safetensors");
+    std::vector<NamedTensor> shards[2];
+    nlohmann::json weight_map;
+    std::vector<std::string> names = source.names();
+    for (size_t i = 0; i < names.size(); ++i) {
+      const size_t shard = i % 2;
+      shards[shard].push_back({names[i], source.tensor(names[i]).to(torch::kBFloat16)});
+      weight_map[names[i]] = "model-0000" + std::to_string(shard + 1) + "-of-00002.safetensors";
+    }
+    for (size_t k = 0; k < 2; ++k) {
+      write_safetensors(root + "/model-0000" + std::to_string(k + 1) + "-of-00002.safetensors", shards[k]);
+    }
+    std::ofstream(root + "/model.safetensors.index.json") << nlohmann::json{{"metadata", {}}, {"weight_map", weight_map}}.dump();
+    BertClassifier bf16 = load_bert_classifier(root);
+    BertClassifier f32 = load_bert_classifier(g.dir);
+    QCOMPARE(bf16->parameters().front().scalar_type(), torch::kFloat);
+    double error = test::max_abs_difference(run(bf16, g).logits, run(f32, g).logits);
+    qInfo("sharded bf16 folder: logits within %.3g of the F32 file's", error);
+    QVERIFY(error > 0 && error < 0.05);
   }
 
   void disagreements_are_named() {
