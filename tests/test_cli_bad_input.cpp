@@ -160,6 +160,13 @@ class TestCliBadInput : public QObject {
         "nosuchdemo: no demo bundle of that name; looked for demo.json in");
     row("generate: preview without demo", "generate" + gen + text + " --preview leuven", 2, "--preview needs --demo and a style --image");
     const std::string recipe = q(test::project_path("tests/data/recipes/style-tiny.json"));
+    row("pretrain-bert: no GLUE data", "pretrain-bert --data " + q(root_ + "/no-glue") + " --vocab " + q(root_ + "/v.txt") + " -o " +
+        q(root_ + "/b"), 1, "no-glue/CoLA/train.tsv");
+    row("pretrain-bert: heads not dividing", "pretrain-bert --data x --vocab y -o z --hidden 30 --heads 4", 2, "--heads");
+    row("harvest-glue: unknown task", "harvest-glue --model m --data d -o o --tasks SST-3", 1, "unknown GLUE task 'SST-3'");
+    row("harvest-glue: no model", "harvest-glue --model " + q(root_ + "/no-model") + " --data d -o " + q(root_ + "/hg"), 1,
+        "no-model");
+    row("evaluate-glue: not a harvest", "evaluate-glue --harvest " + q(root_) + gen, 1, "harvest.json");
     row("recipe: no such file", "recipe run " + q(root_ + "/none.json"), 1, "none.json");
     row("recipe: unknown stage", "recipe run " + recipe + " --until stylise --cache " + q(root_ + "/rc"), 1,
         "unknown recipe stage \"stylise\" (stages: photos, stylizer");

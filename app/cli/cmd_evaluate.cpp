@@ -2,7 +2,6 @@
 // The style world's Table 2 (Cond P-Diff's form): every method's PSNR, SSIM and patch-distribution distance
 // against each style's true output on the held-out photos, for seen and held-out styles; printed as Markdown and
 // saved as OUT/evaluation.json and OUT/evaluation.md.
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -10,13 +9,11 @@
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress_bar.h"
+#include "app/cli/sampling_options.h"
 #include "core/imaging/photo_set.h"
 #include "core/style/style_evaluation.h"
 #include "core/style/style_zoo_harvest.h"
 #include "core/style/stylizer_file.h"
-#include "core/util/atomic_file.h"
-
-namespace fs = std::filesystem;
 
 namespace lorastudio::cli {
 
@@ -24,11 +21,7 @@ namespace {
 
 StyleEvaluationOptions options_from(const ArgParser& p) {
   StyleEvaluationOptions o;
-  o.samples = p.get_int("--samples", 1, 1000);
-  o.generate.sampler = p.get_choice("--sampler", {"ddim", "ddpm", "dpmpp"});
-  o.generate.steps = p.get_int("--steps", 1, 1000);
-  o.generate.guidance = p.get_double("--guidance", 0.0, 50.0);
-  o.generate.seed = static_cast<uint64_t>(p.get_int("--seed", 0, LLONG_MAX));
+  o.generate = sampling_options_from(p, o.samples);
   if (p.has("--styles")) o.styles = split_commas(p.get("--styles"));
   return o;
 }
@@ -46,12 +39,8 @@ int run_evaluate(int argc, char** argv) {
       .option("--stylizer", "FILE", "the stylizer the style LoRAs adapt", "", true)
       .option("-o", "OUT", "output directory for evaluation.json and evaluation.md", "", true)
       .option("--photos", "DIR", "photo folder (default: $LORASTUDIO_PHOTOS or the cache)")
-      .option("--samples", "N", "adapters generated per style", "10")
-      .option("--sampler", "S", "ddim, ddpm or dpmpp", "ddim")
-      .option("--steps", "N", "sampling steps", "25")
-      .option("--guidance", "G", "classifier-free guidance scale", "1")
-      .option("--seed", "SEED", "sampling seed", "0")
       .option("--styles", "A,B,...", "only these styles");
+  add_sampling_options(p, "style");
   if (!p.parse(argc, argv)) return 0;
   const StyleEvaluationOptions o = options_from(p);
   Stylizer stylizer = load_stylizer(p.get("--stylizer"));
@@ -65,15 +54,7 @@ int run_evaluate(int argc, char** argv) {
     return !interrupted();
   });
   bar.finish();
-  fs::create_directories(p.get("-o"));
-  write_file_atomically((fs::path(p.get("-o")) / "evaluation.json").string(), ev.to_json().dump(2) + "\n");
-  write_file_atomically((fs::path(p.get("-o")) / "evaluation.md").string(), ev.to_markdown());
-  std::cout << ev.to_markdown() << "\nwrote " << p.get("-o") << "/evaluation.json and evaluation.md\n";
-  if (ev.cancelled) {
-    std::cerr << "cancelled: the files hold the styles finished so far\n";
-    return 130;
-  }
-  return 0;
+  return write_evaluation_report(p.get("-o"), ev.to_json(), ev.to_markdown(), ev.cancelled, "styles");
 }
 
 }  // namespace lorastudio::cli

@@ -20,5 +20,8 @@ int run_styles(int argc, char** argv);
 int run_evaluate(int argc, char** argv);
 int run_harvest_styles(int argc, char** argv);
 int run_recipe(int argc, char** argv);  // recipe run | status
+int run_pretrain_bert(int argc, char** argv);
+int run_harvest_glue(int argc, char** argv);
+int run_evaluate_glue(int argc, char** argv);
 
 }  // namespace lorastudio::cli

@@ -44,6 +44,12 @@ const Command kCommands[] = {
      lorastudio::cli::run_evaluate},
     {"styles", "the style world's styles: list, contact sheet on a photo, what a reference image defines",
      lorastudio::cli::run_styles},
+    {"pretrain-bert", "pretrain a small BERT from scratch (masked LM on the GLUE training text)",
+     lorastudio::cli::run_pretrain_bert},
+    {"harvest-glue", "LoRA fine-tuning on GLUE tasks, the last checkpoints of each written as a zoo",
+     lorastudio::cli::run_harvest_glue},
+    {"evaluate-glue", "Cond P-Diff's Table 1 on GLUE: generated LoRAs against originals, soups and a control",
+     lorastudio::cli::run_evaluate_glue},
     {"recipe", "run a recipe (photos to demo bundle) stage by stage, resumably; show its state",
      lorastudio::cli::run_recipe},
 };

@@ -54,20 +54,22 @@ torch::Tensor combined_mask(const torch::Tensor& q, const torch::Tensor& k, cons
 }  // namespace
 
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const AttentionMask& mask,
-                     double scale) {
+                     double scale, double dropout) {
   if (scale == 0.0) scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
 #if TORCH_VERSION_MAJOR >= 2
   if (mask.causal && !mask.additive.defined() && q.size(2) == k.size(2)) {
-    return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, scale);
+    return at::scaled_dot_product_attention(q, k, v, {}, dropout, true, scale);
   }
   torch::Tensor m = combined_mask(q, k, mask);
-  return at::scaled_dot_product_attention(q, k, v, m.defined() ? std::optional<at::Tensor>(m) : std::nullopt, 0.0,
-                                          false, scale);
+  return at::scaled_dot_product_attention(q, k, v, m.defined() ? std::optional<at::Tensor>(m) : std::nullopt,
+                                          dropout, false, scale);
 #else
   auto scores = torch::matmul(q, k.transpose(-1, -2)) * scale;
   auto m = combined_mask(q, k, mask);
   if (m.defined()) scores = scores + m;
-  return torch::matmul(torch::softmax(scores, -1), v);
+  auto weights = torch::softmax(scores, -1);
+  if (dropout > 0) weights = torch::dropout(weights, dropout, true);
+  return torch::matmul(weights, v);
 #endif
 }
 

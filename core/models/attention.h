@@ -11,9 +11,10 @@ struct AttentionMask {
   bool causal = false;     // also mask keys after the query (query i sees keys ≤ i + key_offset)
 };
 
-// q, k, v: [batch, heads, length, head_dim]. `scale` 0: 1/sqrt(head_dim). Returns [batch, heads, q_len, head_dim].
+// q, k, v: [batch, heads, length, head_dim]. `scale` 0: 1/sqrt(head_dim). `dropout`: probability of dropping an
+// attention weight (training only; 0 in evaluation). Returns [batch, heads, q_len, head_dim].
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const AttentionMask& mask,
-                     double scale = 0.0);
+                     double scale = 0.0, double dropout = 0.0);
 
 // [batch, 1, 1, key_len] additive mask from a 0/1 attention mask [batch, key_len], in `dtype`.
 torch::Tensor padding_mask(const torch::Tensor& attention_mask, torch::ScalarType dtype);

@@ -15,6 +15,10 @@ torch::nn::LayerNorm layer_norm(int64_t size, double eps) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({size}).eps(eps));
 }
 
+torch::Tensor drop(const torch::Tensor& x, double p, bool training) {
+  return training && p > 0 ? torch::dropout(x, p, true) : x;
+}
+
 }  // namespace
 
 std::string BertConfig::summary() const {
@@ -33,6 +37,12 @@ BertConfig BertConfig::from(const HfConfig& hf) {
   r.read("type_vocab_size", c.type_vocab_size, 1, 1 << 16);
   r.read("pad_token_id", c.pad_token_id, 0, c.vocab_size - 1);
   c.num_labels = hf.num_labels(2);
+  r.read("hidden_dropout_prob", c.hidden_dropout, 0.0, 1.0);
+  r.read("attention_probs_dropout_prob", c.attention_dropout, 0.0, 1.0);
+  c.classifier_dropout = c.hidden_dropout;
+  if (hf.json.contains("classifier_dropout") && !hf.json["classifier_dropout"].is_null()) {
+    r.read("classifier_dropout", c.classifier_dropout, 0.0, 1.0);
+  }
   return c;
 }
 
@@ -44,7 +54,9 @@ nlohmann::json BertConfig::to_json() const {
           {"num_attention_heads", num_heads}, {"intermediate_size", intermediate_size},
           {"max_position_embeddings", max_positions}, {"type_vocab_size", type_vocab_size},
           {"pad_token_id", pad_token_id}, {"layer_norm_eps", layer_norm_eps},
-          {"hidden_act", acts[static_cast<int>(hidden_act)]}, {"num_labels", num_labels}};
+          {"hidden_act", acts[static_cast<int>(hidden_act)]}, {"num_labels", num_labels},
+          {"hidden_dropout_prob", hidden_dropout}, {"attention_probs_dropout_prob", attention_dropout},
+          {"classifier_dropout", classifier_dropout}};
 }
 
 BertEncoderImpl::BertEncoderImpl(const BertConfig& config, bool with_pooler) : config_(config) {
@@ -94,16 +106,17 @@ torch::Tensor BertEncoderImpl::embed(const torch::Tensor& ids, const torch::Tens
   }
   auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(ids);
   auto x = word_embeddings_(ids) + token_type_embeddings_(types) + position_embeddings_(positions);
-  return embeddings_norm_(x);
+  return drop(embeddings_norm_(x), config_.hidden_dropout, is_training());
 }
 
 torch::Tensor BertEncoderImpl::run_layer(Layer& l, const torch::Tensor& x, const torch::Tensor& mask) {
   const int64_t heads = config_.num_heads;
+  const bool training = is_training();
   auto context = attend(split_heads(l.query(x), heads), split_heads(l.key(x), heads), split_heads(l.value(x), heads),
-                        {mask, false});
-  auto attended = l.attention_norm(l.attention_dense(merge_heads(context)) + x);
+                        {mask, false}, 0.0, training ? config_.attention_dropout : 0.0);
+  auto attended = l.attention_norm(drop(l.attention_dense(merge_heads(context)), config_.hidden_dropout, training) + x);
   auto hidden = activate(l.intermediate(attended), config_.hidden_act);
-  return l.output_norm(l.output_dense(hidden) + attended);
+  return l.output_norm(drop(l.output_dense(hidden), config_.hidden_dropout, training) + attended);
 }
 
 BertOutput BertEncoderImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
@@ -132,8 +145,12 @@ std::pair<BertOutput, torch::Tensor> BertClassifierImpl::forward_all(const torch
                                                                      const torch::Tensor& attention_mask,
                                                                      const torch::Tensor& token_type_ids) {
   BertOutput out = encoder_(input_ids, attention_mask, token_type_ids);
-  torch::Tensor logits = config_.roberta() ? classifier_(torch::tanh(head_dense_(out.last_hidden_state.select(1, 0))))
-                                           : classifier_(out.pooled);
+  const double p = config_.classifier_dropout;
+  const bool training = is_training();
+  torch::Tensor logits =
+      config_.roberta()
+          ? classifier_(drop(torch::tanh(head_dense_(drop(out.last_hidden_state.select(1, 0), p, training))), p, training))
+          : classifier_(drop(out.pooled, p, training));
   return {out, logits};
 }
 

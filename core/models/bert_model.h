@@ -17,6 +17,9 @@ struct BertConfig : TransformerShape {
   BertConfig() : TransformerShape{30522, 768, 12, 12, 3072, 512, 1e-12, Activation::Gelu} {}
   std::string model_type = "bert";  // "bert" or "roberta" (positions counted from pad + 1, RoBERTa's head)
   int64_t type_vocab_size = 2, pad_token_id = 0, num_labels = 2;
+  // Dropout, applied in training mode only (module.train()): hidden_dropout_prob, attention_probs_dropout_prob and
+  // classifier_dropout (null in config.json: the hidden dropout).
+  double hidden_dropout = 0.1, attention_dropout = 0.1, classifier_dropout = 0.1;
 
   bool roberta() const { return model_type == "roberta"; }
   std::string summary() const;  // "bert: 12 layers, hidden 768, 12 heads, vocabulary 30522"
@@ -36,6 +39,8 @@ class BertEncoderImpl : public torch::nn::Module {
   BertOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
                      const torch::Tensor& token_type_ids = {});
   const BertConfig& config() const { return config_; }
+  // The token embedding matrix [vocab, hidden] (tied to the masked-language-model decoder).
+  torch::Tensor word_embedding_weight() const { return word_embeddings_->weight; }
 
  private:
   struct Layer {
@@ -55,8 +60,8 @@ class BertEncoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BertEncoder);
 
-// BERT: bert + dropout + classifier (on the pooled [CLS]); RoBERTa: roberta + classifier.dense → tanh →
-// classifier.out_proj (on <s>).
+// BERT: bert + dropout + classifier (on the pooled [CLS]); RoBERTa: roberta + dropout → classifier.dense → tanh →
+// dropout → classifier.out_proj (on <s>). Dropout acts in training mode only.
 class BertClassifierImpl : public torch::nn::Module {
  public:
   explicit BertClassifierImpl(const BertConfig& config);
@@ -78,7 +83,8 @@ class BertClassifierImpl : public torch::nn::Module {
 TORCH_MODULE(BertClassifier);
 
 // A folder (config.json + model.safetensors or a sharded index) or a bare .safetensors file beside a config.json.
-// The classification head may be absent from the file (a pretrained encoder): it is then left initialised.
+// The classification head may be absent from the file (a pretrained encoder): it is then initialised as
+// transformers does (normal, std 0.02; zero bias). The model is returned in evaluation mode.
 BertClassifier load_bert_classifier(const std::string& path);
 
 }  // namespace lorastudio::models
