@@ -4,9 +4,8 @@
 //  - masked-language modelling: 15% of the tokens chosen, of those 80% replaced by [MASK], 10% by a random token,
 //    10% kept; cross-entropy on the chosen ones;
 //  - next-sentence prediction on the pooled [CLS]: [CLS] A [SEP] B [SEP] where B is A's own second half (a pair
-//    task's second text, or a single text's second half) or, half of the time, another entry's. This is what makes
-//    [CLS] and the pooler carry the input: with masked LM alone they stay nearly constant, and LoRA fine-tuning of a
-//    sequence classifier on top then learns nothing (seen here).
+//    task's second text, or a single text's second half) or, half of the time, another entry's. This is what trains
+//    [CLS] and the pooler, which sequence classifiers read.
 //
 //   auto corpus = glue_training_corpus(glue_dir, {GlueTask::SST2, …});
 //   auto vocab  = trim_wordpiece_vocabulary("bert-base-uncased/vocab.txt", corpus);   // what the text uses
