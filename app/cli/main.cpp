@@ -44,7 +44,7 @@ const Command kCommands[] = {
      lorastudio::cli::run_evaluate},
     {"styles", "the style world's styles: list, contact sheet on a photo, what a reference image defines",
      lorastudio::cli::run_styles},
-    {"pretrain-bert", "pretrain a small BERT from scratch (masked LM on the GLUE training text)",
+    {"pretrain-bert", "pretrain a small BERT from scratch (masked LM + next sentence on the GLUE training text)",
      lorastudio::cli::run_pretrain_bert},
     {"harvest-glue", "LoRA fine-tuning on GLUE tasks, the last checkpoints of each written as a zoo",
      lorastudio::cli::run_harvest_glue},
