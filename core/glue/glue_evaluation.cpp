@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "core/generator/memorization_report.h"
-#include "core/math/lora_mixing.h"
 #include "core/models/model_adapters.h"
 #include "core/util/error.h"
+#include "core/zoo/task_soup.h"
 #include "core/zoo/zoo.h"
 
 namespace lorastudio::glue {
@@ -35,21 +35,11 @@ std::map<std::string, double> score_with(TaskContext& c, const LoraAdapter* adap
 
 // The row with the best dev main metric ("dev_<metric>"), else the best train_score, else the last.
 int64_t best_row(const Zoo& zoo, const std::string& task, const std::string& metric) {
-  const auto& names = zoo.task(task).metric_names;
   for (const std::string& column : {"dev_" + metric, std::string("train_score")}) {
-    const auto it = std::find(names.begin(), names.end(), column);
-    if (it != names.end())
-      return zoo.task_metrics(task).select(1, it - names.begin()).nan_to_num(-INFINITY).argmax().item<int64_t>();
+    const int64_t row = best_checkpoint_row(zoo, task, column);
+    if (row >= 0) return row;
   }
   return zoo.count(task) - 1;
-}
-
-LoraAdapter soup_of(const Zoo& zoo, const std::string& task) {
-  std::vector<LoraAdapter> all;
-  for (int64_t i = 0; i < zoo.count(task); ++i) all.push_back(zoo.layout().unflatten(zoo.task_params(task)[i]));
-  std::vector<const LoraAdapter*> ptrs;
-  for (const auto& a : all) ptrs.push_back(&a);
-  return delta_soup(ptrs, 0).adapter;  // exact mean ΔW (stacked rank)
 }
 
 GeneratedAdapters generate_for(ConditionalGenerator& g, const TaskCondition& condition, const GlueEvaluationOptions& o) {
@@ -96,7 +86,7 @@ GlueTaskResult evaluate_task(const Zoo& zoo, ConditionalGenerator& generator, Ta
   r.dev[GlueMethod::HeadOnly] = score_with(c, nullptr, c.data.dev);
   const LoraAdapter best = zoo.layout().unflatten(zoo.task_params(r.task)[best_row(zoo, r.task, r.metric)]);
   r.dev[GlueMethod::BestOriginal] = score_with(c, &best, c.data.dev);
-  const LoraAdapter soup = soup_of(zoo, r.task);
+  const LoraAdapter soup = task_soup(zoo, r.task);
   r.dev[GlueMethod::Soup] = score_with(c, &soup, c.data.dev);
   const GeneratedAdapters g = generate_for(generator, zoo.condition(r.task), o);
   std::vector<std::map<std::string, double>> dev_all;

@@ -73,7 +73,6 @@ GlueZooPlan GlueZooPlan::from_json(const nlohmann::json& j, const std::string& l
   JsonReader r(j, label);
   r.read("model", p.model_dir);
   r.read("data", p.data_dir);
-  std::vector<std::string> names;
   if (!j.contains("tasks") || !j["tasks"].is_array()) throw FileError(label, "has no \"tasks\" list");
   for (const auto& n : j["tasks"]) p.tasks.push_back(glue_task_from_string(n.get<std::string>()));
   r.read("max_length", p.max_length, 4, 4096);

@@ -147,7 +147,7 @@ MaskedBatch mask_batch(const std::vector<text::Encoding>& rows, const std::vecto
   return b;
 }
 
-// The rows of `order` from `cursor` on, `count` of them, paired, masked.
+// The entries `rows` as next-sentence pairs, masked: one training (or evaluation) step.
 MaskedBatch make_step(const std::vector<Halves>& data, const std::vector<size_t>& rows, const text::Tokenizer& tokenizer,
                       const SpecialIds& s, const MlmOptions& o, std::mt19937_64& rng) {
   std::vector<int64_t> labels;

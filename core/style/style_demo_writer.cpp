@@ -7,7 +7,6 @@
 #include <torch/torch.h>
 
 #include "core/generator/latent_atlas.h"
-#include "core/math/lora_mixing.h"
 #include "core/imaging/image_io.h"
 #include "core/style/style_demo.h"
 #include "core/style/style_zoo_harvest.h"
@@ -15,6 +14,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/file_tree.h"
+#include "core/zoo/task_soup.h"
 #include "core/zoo/zoo.h"
 
 namespace fs = std::filesystem;
@@ -163,12 +163,10 @@ void add_style_scores(const StyleWorld& world, const StyleDemoSources& src, cons
     const std::string name = entry["name"].get<std::string>();
     const Zoo& zoo = seen.has_task(name) ? seen : held_out;
     if (!zoo.has_task(name)) continue;
-    const torch::Tensor params = zoo.task_params(name).to(torch::kFloat32);
-    std::vector<LoraAdapter> own;
-    for (int64_t i = 0; i < params.size(0); ++i) own.push_back(zoo.layout().unflatten(params[i]));
+    const std::vector<LoraAdapter> own = task_adapters(zoo, name);
     std::vector<const LoraAdapter*> pointers;
     for (const auto& a : own) pointers.push_back(&a);
-    const LoraAdapter soup = delta_soup(pointers, 0).adapter;  // exact: the stacked mean ΔW
+    const LoraAdapter soup = task_soup(zoo, name);  // exact: the stacked mean ΔW
     const Style truth = world.style(name);
     std::vector<double> scores = check_photo_scores(stylizer, pointers, photos, truth);
     DemoStyleScores s;

@@ -7,11 +7,11 @@
 
 #include "core/generator/memorization_report.h"
 #include "core/imaging/image_metrics.h"
-#include "core/math/lora_mixing.h"
 #include "core/style/style_harvest.h"
 #include "core/style/stylizer_lora.h"
 #include "core/util/error.h"
 #include "core/zoo/delta_space.h"
+#include "core/zoo/task_soup.h"
 
 namespace lorastudio {
 
@@ -44,18 +44,8 @@ LoraAdapter checkpoint(const Zoo& zoo, const std::string& task, int64_t row) {
 
 // The row with the best training-split score ("score_psnr"), else the last.
 int64_t best_row(const Zoo& zoo, const std::string& task) {
-  const auto& names = zoo.task(task).metric_names;
-  const auto it = std::find(names.begin(), names.end(), "score_psnr");
-  if (it == names.end()) return zoo.count(task) - 1;
-  return zoo.task_metrics(task).select(1, it - names.begin()).nan_to_num(-INFINITY).argmax().item<int64_t>();
-}
-
-LoraAdapter soup_of(const Zoo& zoo, const std::string& task) {
-  std::vector<LoraAdapter> all;
-  for (int64_t i = 0; i < zoo.count(task); ++i) all.push_back(checkpoint(zoo, task, i));
-  std::vector<const LoraAdapter*> ptrs;
-  for (const auto& a : all) ptrs.push_back(&a);
-  return delta_soup(ptrs, 0).adapter;  // exact mean ΔW (stacked rank)
+  const int64_t row = best_checkpoint_row(zoo, task, "score_psnr");
+  return row >= 0 ? row : zoo.count(task) - 1;
 }
 
 struct Candidates {
@@ -175,7 +165,7 @@ StyleResult evaluate_one(const EvaluationContext& c, const Style& style, const s
   r.scores[StyleMethod::NoLora] = score_adapter(c.stylizer, nullptr, photos, truths);
   const LoraAdapter best = checkpoint(zoo, style.name, best_row(zoo, style.name));
   r.scores[StyleMethod::BestOriginal] = score_adapter(c.stylizer, &best, photos, truths);
-  const LoraAdapter soup = soup_of(zoo, style.name);
+  const LoraAdapter soup = task_soup(zoo, style.name);
   r.scores[StyleMethod::Soup] = score_adapter(c.stylizer, &soup, photos, truths);
   evaluate_generated(c, style, validation, truths, r);
   if (style.held_out) {
