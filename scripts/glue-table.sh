@@ -6,7 +6,7 @@
 #   4. evaluate-glue   head only / best original / ΔW soup / generated (best of N, mean) / wrong condition
 # With real BERT-base weights, skip stage 1 and pass the folder as MODEL.
 #   scripts/glue-table.sh [WORK] [GLUE] [VOCAB]      (MODEL=dir to skip pretraining; TASKS, PRETRAIN_STEPS,
-#                                                     TUNE_STEPS, KEEP, SAMPLES to change the sizes; HEAD=classifier
+#                                                     PRETRAIN_LR, TUNE_STEPS, KEEP, SAMPLES to change the sizes; HEAD=classifier
 #                                                     keeps a pretrained pooler frozen)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +29,7 @@ stage() {  # stage NAME command...: runs it, appends "NAME seconds" to times.txt
 model=${MODEL:-$work/bert-small}
 if [ -z "${MODEL:-}" ] && [ ! -f "$model/model.safetensors" ]; then
   stage pretrain-bert "$cli" pretrain-bert --data "$glue" --vocab "$vocab" -o "$model" \
-    --layers 2 --hidden 128 --heads 2 --max-length 64 --steps "${PRETRAIN_STEPS:-2500}" --batch 64 --lr 0.001
+    --layers 2 --hidden 128 --heads 2 --max-length 64 --steps "${PRETRAIN_STEPS:-2500}" --batch 64 --lr "${PRETRAIN_LR:-0.001}"
 fi
 stage harvest-glue "$cli" harvest-glue --model "$model" --data "$glue" -o "$work/harvest" --tasks "$tasks" \
   --steps "${TUNE_STEPS:-600}" --keep "${KEEP:-50}" --max-length 64 --lr 0.002 --head "${HEAD:-classifier,bert.pooler}"

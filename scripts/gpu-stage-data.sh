@@ -25,5 +25,12 @@ cp "$shared/vocab/bert-base-uncased/vocab.txt" "$root/.gpu-data/vocab/bert-base-
 cp -r "$shared/vocab/gpt2" "$root/.gpu-data/vocab/"
 cp -r "$shared/golden/pixart/lora_style" "$root/.gpu-data/golden/pixart/"
 [ -d "$shared/golden/schedulers" ] && cp -r "$shared/golden/schedulers" "$root/.gpu-data/golden/"
-cp -r "$shared/data/condpdiff-pixart-loras" "$root/.gpu-data/data/"
+# GLUE (LS_STAGE_GLUE=1) takes the place of the Cond P-Diff LoRAs (25 MB; both do not fit the 64 MiB): the six
+# tasks pretrain-bert --device cuda learns from, without QNLI; test_glue skips the splits that are missing.
+if [ -n "${LS_STAGE_GLUE:-}" ]; then
+  mkdir -p "$root/.gpu-data/data/glue"
+  for task in CoLA SST-2 MRPC RTE STS-B WNLI; do cp -r "$shared/data/glue/$task" "$root/.gpu-data/data/glue/"; done
+else
+  cp -r "$shared/data/condpdiff-pixart-loras" "$root/.gpu-data/data/"
+fi
 du -sh "$root/.gpu-data"

@@ -95,6 +95,30 @@ class TestBertModels : public QObject {
     QVERIFY(test::max_abs_difference(run(model, g).logits, g["logits_with_lora"]) > 10 * g.tolerance);
   }
 
+  // Without gradients the encoder projects q, k and v with one fused GEMM (a copy of the three weights). It follows
+  // in-place changes of the weights (a merge) and replaced weights (a dtype move): each pass equals the unfused
+  // pass, which runs with gradients on.
+  void fused_projection_follows_the_weights() {
+    test::ModelGolden g = test::model_golden("bert");
+    LS_REQUIRE_FILE(g.dir + "/model.safetensors");
+    BertClassifier model = load_bert_classifier(g.dir);
+    auto unfused = [&] {
+      torch::AutoGradMode grad(true);
+      return model->forward(g["input_ids"], g["attention_mask"]).detach();
+    };
+    const torch::Tensor first = run(model, g).logits;  // fuses
+    torch::Tensor value = model->named_parameters()["bert.encoder.layer.0.attention.self.value.weight"];
+    {
+      torch::NoGradGuard no_grad;
+      value.mul_(3.0);
+    }
+    const torch::Tensor changed = run(model, g).logits;  // no pass between: a stale copy would give `first`
+    QVERIFY(test::max_abs_difference(changed, unfused()) <= 1e-5);
+    QVERIFY(test::max_abs_difference(changed, first) > 1e-4);  // the change matters: a stale copy would fail
+    model->to(torch::kDouble);
+    QVERIFY(test::max_abs_difference(run(model, g).logits, unfused()) <= 1e-9);
+  }
+
   // A sharded BF16 folder (model.safetensors.index.json + two shards) loads as the F32 file does, within bf16's
   // rounding of the weights.
   void loads_a_sharded_bf16_folder() {

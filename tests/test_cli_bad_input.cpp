@@ -163,6 +163,7 @@ class TestCliBadInput : public QObject {
     row("pretrain-bert: no GLUE data", "pretrain-bert --data " + q(root_ + "/no-glue") + " --vocab " + q(root_ + "/v.txt") + " -o " +
         q(root_ + "/b"), 1, "no-glue/CoLA/train.tsv");
     row("pretrain-bert: heads not dividing", "pretrain-bert --data x --vocab y -o z --hidden 30 --heads 4", 2, "--heads");
+    row("pretrain-bert: unknown device", "pretrain-bert --data x --vocab y -o z --device tpu", 2, "unknown device 'tpu'");
     row("harvest-glue: unknown task", "harvest-glue --model m --data d -o o --tasks SST-3", 1, "unknown GLUE task 'SST-3'");
     row("harvest-glue: no model", "harvest-glue --model " + q(root_ + "/no-model") + " --data d -o " + q(root_ + "/hg"), 1,
         "no-model");

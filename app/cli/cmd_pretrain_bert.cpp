@@ -6,6 +6,7 @@
 #include "app/cli/arg_parser.h"
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
+#include "app/cli/device_option.h"
 #include "app/cli/progress_bar.h"
 #include "core/glue/mlm_pretraining.h"
 
@@ -26,6 +27,7 @@ glue::MlmOptions options_from(const ArgParser& p) {
   o.lr = p.get_double("--lr", 1e-8, 1.0);
   o.seed = static_cast<uint64_t>(p.get_int("--seed", 0, LLONG_MAX));
   o.out_dir = p.get("-o");
+  o.device = device_option(p).str();
   return o;
 }
 
@@ -56,7 +58,8 @@ int run_pretrain_bert(int argc, char** argv) {
       .option("--steps", "N", "training steps", "3000")
       .option("--batch", "N", "texts per step", "64")
       .option("--lr", "LR", "AdamW peak learning rate (warm-up, then linear decay)", "0.001")
-      .option("--seed", "SEED", "random seed", "0");
+      .option("--seed", "SEED", "random seed", "0")
+      .option("--device", "DEV", "cpu or cuda", "cpu");
   if (!p.parse(argc, argv)) return 0;
   const glue::MlmOptions o = options_from(p);
   const auto corpus = glue::glue_training_corpus(p.get("--data"), tasks_from(p.get("--tasks")));

@@ -50,7 +50,7 @@ nlohmann::json time_dtype(const EncoderBenchOptions& o, models::BertEncoder& mod
                           int repeats, int warmup) {
   const torch::Device device(o.device);
   model->to(dtype_of(name));
-  auto forward = [&] { return model->forward(ids, mask).last_hidden_state; };
+  auto forward = [&] { return model->forward(ids, mask).last_hidden_state; };  // mask: undefined when all ones
   torch::Tensor out = forward();
   nlohmann::json r = {{"dtype", name}};
   r["max_abs_vs_float32"] = (out.to(torch::kFloat) - reference).abs().max().item<double>();
@@ -60,9 +60,11 @@ nlohmann::json time_dtype(const EncoderBenchOptions& o, models::BertEncoder& mod
   if (device.is_cuda() && o.graphs && CudaGraphRunner::supported()) {
     CudaGraphRunner graphs;
     auto fn = [&](const std::vector<torch::Tensor>& in) {
-      return std::vector<torch::Tensor>{model->forward(in[0], in[1]).last_hidden_state};
+      return std::vector<torch::Tensor>{model->forward(in[0], in.size() > 1 ? in[1] : torch::Tensor()).last_hidden_state};
     };
-    Timing graph = time_repeats([&] { graphs.run("bert-forward-" + name, fn, {ids, mask}); }, repeats, warmup, device);
+    std::vector<torch::Tensor> inputs = {ids};
+    if (mask.defined()) inputs.push_back(mask);
+    Timing graph = time_repeats([&] { graphs.run("bert-forward-" + name, fn, inputs); }, repeats, warmup, device);
     r["graph_median_ms"] = graph.median_ms;
     r["graph_tflops"] = forward_flops(o) / (graph.median_ms * 1e-3) / 1e12;
     r["launch_overhead_ms"] = eager.median_ms - graph.median_ms;
@@ -93,7 +95,9 @@ nlohmann::json run_encoder_bench(const EncoderBenchOptions& o) {
   model->eval();
   model->to(device);
   auto ids = torch::randint(1000, config.vocab_size, {o.batch, o.length}, torch::TensorOptions(torch::kLong)).to(device);
-  auto mask = torch::ones({o.batch, o.length}, torch::kLong).to(device);
+  // No padding, as in the peer: transformers then drops the all-ones mask, and so does mask_if_padded.
+  auto mask = models::mask_if_padded(torch::ones({o.batch, o.length}, torch::kLong));
+  if (mask.defined()) mask = mask.to(device);
   if (o.progress) o.progress("float32 reference pass");
   torch::Tensor reference = model->forward(ids, mask).last_hidden_state.to(torch::kFloat).clone();
   nlohmann::json j = bench_environment();
@@ -103,6 +107,7 @@ nlohmann::json run_encoder_bench(const EncoderBenchOptions& o) {
                 {"batch", o.batch}, {"length", o.length}};
   j["forward_gflop"] = forward_flops(o) / 1e9;
   j["fused_attention"] = models::fused_attention_available();
+  j["attention_mask"] = "all ones (no padding): dropped, as transformers drops it";
   j["repeats"] = repeats;
   j["results"] = nlohmann::json::array();
   for (const std::string& name : o.dtypes) {

@@ -110,6 +110,11 @@ int64_t token_id(const std::vector<std::string>& vocabulary, const std::string& 
 
 struct MaskedBatch {
   torch::Tensor ids, mask, types, positions, targets, next_sentence;
+
+  MaskedBatch to(const torch::Device& device) const {
+    return {ids.to(device), mask.to(device), types.to(device), positions.to(device), targets.to(device),
+            next_sentence.to(device)};
+  }
 };
 
 // BERT's masking of the step's rows: 15% of the real, non-special tokens (at least one per batch).
@@ -190,7 +195,7 @@ std::pair<double, double> held_out_accuracy(models::BertForPreTraining& model, c
   for (size_t start = 0; start < data.size(); start += static_cast<size_t>(o.batch)) {
     std::vector<size_t> rows;
     for (size_t i = start; i < std::min(data.size(), start + static_cast<size_t>(o.batch)); ++i) rows.push_back(i);
-    const MaskedBatch b = make_step(data, rows, tokenizer, s, o, rng);
+    const MaskedBatch b = make_step(data, rows, tokenizer, s, o, rng).to(torch::Device(o.device));
     const models::PretrainingLogits logits = model(b.ids, b.mask, b.types, b.positions);
     right += logits.masked.argmax(1).eq(b.targets).sum().item<int64_t>();
     total += b.targets.numel();
@@ -253,6 +258,8 @@ MlmResult pretrain_mlm(const std::vector<std::string>& corpus, const std::vector
   config.pad_token_id = tokenizer.pad_token().id;
   config.max_positions = std::max(config.max_positions, o.max_length);
   models::BertForPreTraining model(config);
+  const torch::Device device(o.device);
+  model->to(device);
   model->train();
   torch::optim::AdamW optimizer(parameter_groups(*model, o.weight_decay), torch::optim::AdamWOptions(o.lr));
 
@@ -273,7 +280,7 @@ MlmResult pretrain_mlm(const std::vector<std::string>& corpus, const std::vector
       }
       rows.push_back(order[cursor++]);
     }
-    const MaskedBatch b = make_step(train, rows, tokenizer, special, o, rng);
+    const MaskedBatch b = make_step(train, rows, tokenizer, special, o, rng).to(device);
     for (auto& g : optimizer.param_groups()) g.options().set_lr(learning_rate(o, step));
     optimizer.zero_grad();
     auto loss = pretraining_loss(model, b);
@@ -291,6 +298,7 @@ MlmResult pretrain_mlm(const std::vector<std::string>& corpus, const std::vector
   }
   std::tie(result.masked_accuracy, result.next_sentence_accuracy) = held_out_accuracy(model, held, tokenizer, special, o);
   model->eval();
+  model->to(torch::kCPU);
   models::save_bert_folder(o.out_dir, *model, config, "BertForPreTraining");
   return result;
 }

@@ -11,7 +11,7 @@
 //   auto vocab  = trim_wordpiece_vocabulary("bert-base-uncased/vocab.txt", corpus);   // what the text uses
 //   MlmResult r = pretrain_mlm(corpus, vocab, options, progress);                      // writes options.out_dir
 //
-// Deterministic for a seed on the CPU; progress through a callback that can cancel (the model is then not written).
+// Deterministic for a seed on the CPU (the masking is drawn on the host on every device); progress through a callback that can cancel (the model is then not written).
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -43,6 +43,7 @@ struct MlmOptions {
   double weight_decay = 0.01;
   double mask_probability = 0.15;
   uint64_t seed = 0;
+  std::string device = "cpu";   // "cpu", "cuda" or "cuda:N"; the model is written from the CPU either way
   std::string out_dir;          // config.json, model.safetensors (BertForPreTraining keys) and vocab.txt
 };
 

@@ -25,6 +25,11 @@ torch::Tensor padding_mask(const torch::Tensor& attention_mask, torch::ScalarTyp
   return torch::where(keep, torch::zeros({}, blocked.options()), blocked);
 }
 
+torch::Tensor mask_if_padded(const torch::Tensor& attention_mask) {
+  if (!attention_mask.defined() || attention_mask.numel() == 0) return {};
+  return attention_mask.ne(0).all().item<bool>() ? torch::Tensor() : attention_mask;
+}
+
 torch::Tensor split_heads(const torch::Tensor& x, int64_t heads) {
   return x.view({x.size(0), x.size(1), heads, x.size(2) / heads}).transpose(1, 2);
 }

@@ -19,6 +19,11 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
 // [batch, 1, 1, key_len] additive mask from a 0/1 attention mask [batch, key_len], in `dtype`.
 torch::Tensor padding_mask(const torch::Tensor& attention_mask, torch::ScalarType dtype);
 
+// The mask itself, or undefined when it is all ones (no padding): it then blocks nothing, and without it the fused
+// attention can take its fastest kernel, as transformers does with such a mask. Reads the values: free on the CPU,
+// a device synchronisation on a GPU (decide before moving the mask there).
+torch::Tensor mask_if_padded(const torch::Tensor& attention_mask);
+
 // [batch, length, heads·head_dim] ↔ [batch, heads, length, head_dim].
 torch::Tensor split_heads(const torch::Tensor& x, int64_t heads);
 torch::Tensor merge_heads(const torch::Tensor& x);

@@ -19,6 +19,17 @@ torch::Tensor drop(const torch::Tensor& x, double p, bool training) {
   return training && p > 0 ? torch::dropout(x, p, true) : x;
 }
 
+// Data pointer and version counter of each tensor: equal lists mean equal contents. Empty when one is an inference
+// tensor (no version counter), which is never fused.
+std::vector<std::pair<const void*, uint32_t>> identities(const std::vector<torch::Tensor>& tensors) {
+  std::vector<std::pair<const void*, uint32_t>> ids;
+  for (const torch::Tensor& t : tensors) {
+    if (!t.defined() || t.is_inference()) return {};
+    ids.emplace_back(t.data_ptr(), t._version());
+  }
+  return ids;
+}
+
 }  // namespace
 
 std::string BertConfig::summary() const {
@@ -109,11 +120,41 @@ torch::Tensor BertEncoderImpl::embed(const torch::Tensor& ids, const torch::Tens
   return drop(embeddings_norm_(x), config_.hidden_dropout, is_training());
 }
 
-torch::Tensor BertEncoderImpl::run_layer(Layer& l, const torch::Tensor& x, const torch::Tensor& mask) {
+std::array<torch::Tensor, 3> BertEncoderImpl::project_qkv(Layer& l, const torch::Tensor& x) {
   const int64_t heads = config_.num_heads;
+  const bool apart = torch::GradMode::is_enabled() || !l.query->branches.empty() || !l.key->branches.empty() ||
+                     !l.value->branches.empty();
+  auto sources = apart ? decltype(l.fused.sources){}
+                       : identities({l.query->weight, l.key->weight, l.value->weight, l.query->bias, l.key->bias,
+                                     l.value->bias});
+  torch::Tensor weight, bias;
+  {
+    std::lock_guard<std::mutex> lock(fused_mutex_);  // two threads may run one model
+    if (sources.empty()) {
+      l.fused = {};
+    } else {
+      if (sources != l.fused.sources) {
+        l.fused.weight = torch::cat({l.query->weight, l.key->weight, l.value->weight});
+        l.fused.bias = torch::cat({l.query->bias, l.key->bias, l.value->bias});
+        l.fused.sources = std::move(sources);
+      }
+      weight = l.fused.weight;
+      bias = l.fused.bias;
+    }
+  }
+  if (!weight.defined()) {
+    return {split_heads(l.query(x), heads), split_heads(l.key(x), heads), split_heads(l.value(x), heads)};
+  }
+  const int64_t h = config_.hidden_size;
+  auto qkv = torch::nn::functional::linear(x, weight, bias);
+  return {split_heads(qkv.narrow(-1, 0, h), heads), split_heads(qkv.narrow(-1, h, h), heads),
+          split_heads(qkv.narrow(-1, 2 * h, h), heads)};
+}
+
+torch::Tensor BertEncoderImpl::run_layer(Layer& l, const torch::Tensor& x, const torch::Tensor& mask) {
   const bool training = is_training();
-  auto context = attend(split_heads(l.query(x), heads), split_heads(l.key(x), heads), split_heads(l.value(x), heads),
-                        {mask, false}, 0.0, training ? config_.attention_dropout : 0.0);
+  auto [q, k, v] = project_qkv(l, x);
+  auto context = attend(q, k, v, {mask, false}, 0.0, training ? config_.attention_dropout : 0.0);
   auto attended = l.attention_norm(drop(l.attention_dense(merge_heads(context)), config_.hidden_dropout, training) + x);
   auto hidden = activate(l.intermediate(attended), config_.hidden_act);
   return l.output_norm(drop(l.output_dense(hidden), config_.hidden_dropout, training) + attended);

@@ -3,7 +3,11 @@
 // BertForSequenceClassification and RobertaModel / RobertaForSequenceClassification compute them (eval mode).
 // Registered names are the checkpoint keys: bert.embeddings.word_embeddings.weight, roberta.encoder.layer.0.
 // attention.self.query.weight, classifier.weight (BERT) or classifier.dense/out_proj (RoBERTa).
+#include <array>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -43,19 +47,30 @@ class BertEncoderImpl : public torch::nn::Module {
   torch::Tensor word_embedding_weight() const { return word_embeddings_->weight; }
 
  private:
+  // query, key and value concatenated into one [3·hidden, hidden] projection (one GEMM instead of three), rebuilt
+  // whenever one of the six tensors it copies was replaced or changed in place (data pointer, version counter).
+  struct FusedQkv {
+    torch::Tensor weight, bias;
+    std::vector<std::pair<const void*, uint32_t>> sources;
+  };
   struct Layer {
     AdaptableLinear query{nullptr}, key{nullptr}, value{nullptr}, attention_dense{nullptr};
     torch::nn::LayerNorm attention_norm{nullptr};
     AdaptableLinear intermediate{nullptr}, output_dense{nullptr};
     torch::nn::LayerNorm output_norm{nullptr};
+    FusedQkv fused;
   };
   torch::Tensor embed(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids);
+  // q, k, v [batch, heads, length, head_dim]: through the fused projection when nothing needs them apart
+  // (no gradient, no unmerged LoRA branch on them), else through the three layers.
+  std::array<torch::Tensor, 3> project_qkv(Layer& layer, const torch::Tensor& x);
   torch::Tensor run_layer(Layer& layer, const torch::Tensor& x, const torch::Tensor& mask);
 
   BertConfig config_;
   torch::nn::Embedding word_embeddings_{nullptr}, position_embeddings_{nullptr}, token_type_embeddings_{nullptr};
   torch::nn::LayerNorm embeddings_norm_{nullptr};
   std::vector<Layer> layers_;
+  std::mutex fused_mutex_;  // guards the layers' FusedQkv
   AdaptableLinear pooler_{nullptr};
 };
 TORCH_MODULE(BertEncoder);
