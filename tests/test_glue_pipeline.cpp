@@ -255,6 +255,24 @@ class TestGluePipeline : public QObject {
   // harvest → zoo → generator → evaluation: the zoo holds N checkpoints per task with their metrics and the
   // task's condition; the table has every method, finite, its best original being the zoo's best dev row; a
   // second harvest skips the finished tasks.
+  // harvest.json reads back every field it holds (non-default values, so a field left at its default fails).
+  void harvest_plan_round_trips() {
+    glue::GlueZooPlan plan;
+    plan.model_dir = "m";
+    plan.data_dir = "d";
+    plan.tasks = {glue::GlueTask::RTE, glue::GlueTask::CoLA};
+    plan.max_length = 48;
+    plan.train_limit = 7;
+    plan.dev_limit = 9;
+    plan.sample_rows = 11;
+    glue::GlueFinetuneOptions& t = plan.tuning;
+    t.steps = 13, t.keep_last = 5, t.batch = 17, t.lr = 0.004, t.head_lr = 0.003, t.warmup = 3, t.rank = 2;
+    t.alpha = 6, t.targets = {"query", "key"}, t.head_modules = {"classifier"}, t.seed = 19, t.init_seed = 23;
+    const nlohmann::json j = plan.to_json();
+    QVERIFY(j != glue::GlueZooPlan().to_json());
+    QCOMPARE(glue::GlueZooPlan::from_json(j, "harvest.json").to_json().dump(), j.dump());
+  }
+
   void harvest_train_evaluate() {
     LS_REQUIRE_FILE(bert_vocab());
     const std::string out = tmp_.filePath("harvest").toStdString();

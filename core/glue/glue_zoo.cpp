@@ -81,10 +81,19 @@ GlueZooPlan GlueZooPlan::from_json(const nlohmann::json& j, const std::string& l
   r.read("sample_rows", p.sample_rows, 1, INT64_MAX);
   if (j.contains("tuning")) {
     JsonReader t(j["tuning"], label + ": tuning");
-    t.read("steps", p.tuning.steps, 1, INT64_MAX);
-    t.read("keep_last", p.tuning.keep_last, 1, INT64_MAX);
-    t.read("seed", p.tuning.seed);
-    t.read("rank", p.tuning.rank, 1, 4096);
+    GlueFinetuneOptions& o = p.tuning;
+    t.read("steps", o.steps, 1, INT64_MAX);
+    t.read("keep_last", o.keep_last, 1, INT64_MAX);
+    t.read("batch", o.batch, 1, INT64_MAX);
+    t.read("lr", o.lr, 0.0, 1e3, Bound::Open);
+    t.read("head_lr", o.head_lr, 0.0, 1e3);
+    t.read("warmup", o.warmup, 0, INT64_MAX);
+    t.read("rank", o.rank, 1, 4096);
+    t.read("alpha", o.alpha, 0.0, 1e9, Bound::Open);
+    if (t.has("targets")) o.targets = t.strings_at("targets");
+    if (t.has("head_modules")) o.head_modules = t.strings_at("head_modules");
+    t.read("seed", o.seed);
+    t.read("init_seed", o.init_seed);
   }
   return p;
 }
