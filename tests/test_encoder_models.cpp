@@ -2,8 +2,12 @@
 // (transformers), T5's encoder (transformers, v1.1), torchvision's ResNet (F16 weights, eval mode) — each within
 // the tolerance its golden.json states, and each check shown able to fail.
 #include <QtTest/QtTest>
+#include <QTemporaryDir>
+
+#include <filesystem>
 
 #include "core/io/checkpoint_reader.h"
+#include "core/io/safetensors_writer.h"
 #include "core/models/clip_text_model.h"
 #include "core/models/resnet.h"
 #include "core/models/t5_encoder.h"
@@ -52,6 +56,36 @@ class TestEncoderModels : public QObject {
     QVERIFY(mask.eq(0).any().item<bool>());
     auto unmasked = model->forward(g["input_ids"]);
     QVERIFY(test::max_abs_difference(unmasked, g["last_hidden_state"], mask.unsqueeze(-1)) > 100 * g.tolerance);
+  }
+
+  // A file that names the token embedding only by its tied name encoder.embed_tokens.weight loads alike; one whose
+  // embedding has the wrong shape is refused with both shapes.
+  void t5_embedding_under_its_tied_name() {
+    test::ModelGolden g = test::model_golden("t5_encoder");
+    LS_REQUIRE_FILE(g.dir + "/model.safetensors");
+    QTemporaryDir tmp;
+    CheckpointReader original(g.dir);
+    auto write = [&](const std::string& dir, int64_t drop_rows) {
+      std::filesystem::create_directories(dir);
+      std::filesystem::copy_file(g.dir + "/config.json", dir + "/config.json");
+      std::vector<NamedTensor> tensors;
+      for (const std::string& name : original.names()) {
+        if (name == "encoder.embed_tokens.weight") continue;
+        torch::Tensor t = original.tensor(name).clone();
+        if (name == "shared.weight") tensors.push_back({"encoder.embed_tokens.weight", t.narrow(0, 0, t.size(0) - drop_rows).clone()});
+        else tensors.push_back({name, t});
+      }
+      write_safetensors(dir + "/model.safetensors", tensors);
+    };
+    const std::string renamed = tmp.filePath("renamed").toStdString(), short_one = tmp.filePath("short").toStdString();
+    write(renamed, 0);
+    write(short_one, 1);
+    torch::NoGradGuard no_grad;
+    auto mask = g["attention_mask"];
+    auto hidden = load_t5_encoder(renamed)->forward(g["input_ids"], mask);
+    QVERIFY(test::max_abs_difference(hidden, g["last_hidden_state"], mask.unsqueeze(-1)) <= g.tolerance);
+    QString error = test::error_of([&] { load_t5_encoder(short_one); });
+    QVERIFY2(error.contains("encoder.embed_tokens.weight") && error.contains("needs"), qPrintable(error));
   }
 
   // T5's buckets: exact for small distances, logarithmic beyond, signed halves, capped at the last bucket.

@@ -136,8 +136,21 @@ T5Encoder load_t5_encoder(const std::string& path) {
   for (const std::string& name : checkpoint.names()) {
     if (name.rfind("decoder.", 0) == 0) options.ignored.push_back(name);
   }
+  // The token embedding is `shared.weight`, tied to `encoder.embed_tokens.weight`; a file may hold only the latter.
+  const bool only_encoder_name = !checkpoint.contains("shared.weight") && checkpoint.contains("encoder.embed_tokens.weight");
+  if (only_encoder_name) options.may_be_missing = {"shared."};
   options.config_summary = config.summary();
   load_weights(*model, checkpoint, options);
+  if (only_encoder_name) {
+    torch::Tensor source = checkpoint.tensor("encoder.embed_tokens.weight");
+    torch::Tensor target = model->named_parameters()["shared.weight"];
+    if (source.sizes() != target.sizes()) {
+      throw FileError(checkpoint.source_path(), "encoder.embed_tokens.weight is " + shape_text(source.sizes()) +
+                                                    "; " + config.summary() + " needs " + shape_text(target.sizes()));
+    }
+    torch::NoGradGuard no_grad;
+    target.copy_(source.to(target.dtype()));
+  }
   model->eval();
   return model;
 }
