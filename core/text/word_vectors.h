@@ -23,6 +23,7 @@ struct WordVectors {
   torch::Tensor vectors;           // [words, dimensions] float32
   std::vector<int64_t> ranks;      // each word's frequency rank in the source (0: most frequent), kept by subsets
   std::string source;              // what they were read from
+  torch::Tensor common_component;  // [dimensions], optional: the SIF common direction fitted on a corpus (sif_text_encoder.h)
 
   std::optional<int64_t> row(const std::string& word) const;  // exact (the vectors are lower case)
   int64_t size() const { return static_cast<int64_t>(words.size()); }
