@@ -52,7 +52,7 @@ bool WordPieceTokenizer::is_special(int64_t id) const {
   return t == "[CLS]" || t == "[SEP]" || t == "[PAD]" || t == "[MASK]" || t == "[UNK]";
 }
 
-std::u32string WordPieceTokenizer::normalize(std::string_view text) const {
+std::u32string bert_normalize(std::string_view text, const WordPieceOptions& options_) {
   std::u32string cleaned;
   for (char32_t c : decode_utf8(text)) {
     if (c == 0 || c == 0xFFFD || bert_control(c)) continue;
@@ -76,14 +76,14 @@ std::u32string WordPieceTokenizer::normalize(std::string_view text) const {
   return options_.lower_case ? to_lower(cleaned) : cleaned;
 }
 
-std::vector<std::u32string> WordPieceTokenizer::pre_tokenize(std::string_view text) const {
+std::vector<std::u32string> bert_pre_tokenize(std::string_view text, const WordPieceOptions& options) {
   std::vector<std::u32string> words;
   std::u32string current;
   auto flush = [&] {
     if (!current.empty()) words.push_back(std::move(current));
     current.clear();
   };
-  for (char32_t c : normalize(text)) {
+  for (char32_t c : bert_normalize(text, options)) {
     if (c == U' ') {
       flush();
     } else if (bert_punctuation(c)) {
@@ -95,6 +95,10 @@ std::vector<std::u32string> WordPieceTokenizer::pre_tokenize(std::string_view te
   }
   flush();
   return words;
+}
+
+std::vector<std::u32string> WordPieceTokenizer::pre_tokenize(std::string_view text) const {
+  return bert_pre_tokenize(text, options_);
 }
 
 void WordPieceTokenizer::word_pieces(const std::u32string& word, std::vector<Token>& out) const {

@@ -18,6 +18,11 @@ struct WordPieceOptions {
   size_t max_chars_per_word = 100;
 };
 
+// BERT's text clean-up and normalisation (above), and its split into words at whitespace and punctuation: what
+// WordPiece then matches, and what a WordPiece vocabulary is trained on (wordpiece_trainer.h).
+std::u32string bert_normalize(std::string_view text, const WordPieceOptions& options);
+std::vector<std::u32string> bert_pre_tokenize(std::string_view text, const WordPieceOptions& options);
+
 class WordPieceTokenizer : public Tokenizer {
  public:
   // vocab.txt: one token a line, the line number is the id.
@@ -37,7 +42,6 @@ class WordPieceTokenizer : public Tokenizer {
  private:
   Token required(const std::string& token, const std::string& label) const;
   void word_pieces(const std::u32string& word, std::vector<Token>& out) const;
-  std::u32string normalize(std::string_view text) const;
 
   WordPieceOptions options_;
   std::unordered_map<std::string, int64_t> ids_;
