@@ -17,18 +17,7 @@ namespace {
 
 std::unordered_set<std::string> definitions_below(const WordNet& wn, const Synset& s) {
   std::unordered_set<std::string> out;
-  std::vector<const Synset*> stack{&s};
-  std::unordered_set<const Synset*> seen{&s};
-  while (!stack.empty()) {
-    const Synset* top = stack.back();
-    stack.pop_back();
-    for (const Synset* c : wn.hyponyms(*top)) {
-      if (seen.insert(c).second) {
-        out.insert(c->definition);
-        stack.push_back(c);
-      }
-    }
-  }
+  for (const Synset* m : wn.below(s)) out.insert(m->definition);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
 
 #include "core/util/error.h"
 
@@ -227,6 +228,23 @@ std::vector<const Synset*> WordNet::related(const Synset& s, const std::vector<s
   for (const Pointer& p : s.pointers) {
     if (std::find(symbols.begin(), symbols.end(), p.symbol) == symbols.end()) continue;
     if (const Synset* t = find(p.pos, p.target)) out.push_back(t);
+  }
+  return out;
+}
+
+std::vector<const Synset*> WordNet::below(const Synset& s, size_t cap) const {
+  std::vector<const Synset*> out;
+  std::unordered_set<const Synset*> seen{&s};
+  std::vector<const Synset*> stack{&s};
+  while (!stack.empty() && out.size() <= cap) {
+    const Synset* top = stack.back();
+    stack.pop_back();
+    for (const Synset* child : hyponyms(*top)) {
+      if (seen.insert(child).second) {
+        out.push_back(child);
+        stack.push_back(child);
+      }
+    }
   }
   return out;
 }

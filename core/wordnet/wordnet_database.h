@@ -56,6 +56,9 @@ class WordNet {
   std::vector<const Synset*> related(const Synset& s, const std::vector<std::string>& symbols) const;
   std::vector<const Synset*> hypernyms(const Synset& s) const { return related(s, {"@", "@i"}); }
   std::vector<const Synset*> hyponyms(const Synset& s) const { return related(s, {"~", "~i"}); }
+  // Every synset below `s` (hyponyms and instances, transitively), without `s`, depth first; past `cap` members it
+  // stops (returning cap + 1 of them).
+  std::vector<const Synset*> below(const Synset& s, size_t cap = SIZE_MAX) const;
   size_t size() const;  // synsets loaded
 
  private:

@@ -14,25 +14,6 @@ namespace {
 
 using Members = std::vector<const Synset*>;
 
-// The synsets below `s` (hyponyms and instances, transitively), without `s`; stops past `cap` members (then
-// returns cap + 1 of them).
-Members subtree(const WordNet& wn, const Synset& s, size_t cap) {
-  Members out;
-  std::unordered_set<const Synset*> seen{&s};
-  std::vector<const Synset*> stack{&s};
-  while (!stack.empty() && out.size() <= cap) {
-    const Synset* top = stack.back();
-    stack.pop_back();
-    for (const Synset* child : wn.hyponyms(*top)) {
-      if (seen.insert(child).second) {
-        out.push_back(child);
-        stack.push_back(child);
-      }
-    }
-  }
-  return out;
-}
-
 // |a ∩ b| / |a ∪ b| of two sorted member lists; 0 without computing when the sizes alone keep it under 0.8.
 double jaccard(const Members& a, const Members& b) {
   const double small = static_cast<double>(std::min(a.size(), b.size())), large = static_cast<double>(std::max(a.size(), b.size()));
@@ -55,7 +36,7 @@ struct Candidate {
 std::vector<Candidate> candidates(const WordNet& wn, const TaskSuiteOptions& o) {
   std::vector<Candidate> all;
   for (const Synset& s : wn.synsets(PartOfSpeech::Noun)) {
-    Members m = subtree(wn, s, static_cast<size_t>(o.max_members));
+    Members m = wn.below(s, static_cast<size_t>(o.max_members));
     if (static_cast<int64_t>(m.size()) >= o.min_members && static_cast<int64_t>(m.size()) <= o.max_members) {
       std::sort(m.begin(), m.end());  // by address: for jaccard
       all.push_back({&s, std::move(m)});
@@ -96,7 +77,7 @@ std::vector<std::string> hard_negatives(const WordNet& wn, const Candidate& c, s
     const auto parents = wn.hypernyms(*level);
     if (parents.empty()) break;
     level = parents.front();
-    take_from(subtree(wn, *level, 20000));
+    take_from(wn.below(*level, 20000));
   }
   const auto& nouns = wn.synsets(PartOfSpeech::Noun);
   std::uniform_int_distribution<size_t> any(0, nouns.size() - 1);
