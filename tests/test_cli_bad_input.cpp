@@ -171,6 +171,9 @@ class TestCliBadInput : public QObject {
     row("recipe: no such file", "recipe run " + q(root_ + "/none.json"), 1, "none.json");
     row("recipe: unknown stage", "recipe run " + recipe + " --until stylise --cache " + q(root_ + "/rc"), 1,
         "unknown recipe stage \"stylise\" (stages: photos, stylizer");
+    const std::string text_recipe = q(test::project_path("tests/data/recipes/text-tiny.json"));
+    row("text recipe: unknown stage", "recipe run " + text_recipe + " --until zoos --cache " + q(root_ + "/tc"), 1,
+        "unknown recipe stage \"zoos\" (stages: wordnet, vocabulary, base, tasks, zoo, generator, evaluation)");
     row("recipe: unknown verb", "recipe cook " + recipe, 2, "unknown recipe subcommand 'cook' (run, status)");
     row("recipe: no photos", "recipe run " + recipe + " --cache " + q(root_ + "/rc") + " --photos " + q(root_ + "/no-photos"), 1,
         "missing: no photo manifest");

@@ -1,11 +1,15 @@
 // The WordNet task suite (core/wordnet/wordnet_task_suite.h) on the installed WordNet: its size, held-out set,
 // balanced disjoint splits, members as positives and siblings or cousins as negatives, determinism — each
-// property checked on every task, so a suite with random negatives or leaking splits fails.
+// property checked on every task, so a suite with random negatives or leaking splits fails; tasks.json round trips.
 #include <QtTest/QtTest>
+#include <QTemporaryDir>
 
+#include <fstream>
 #include <set>
 #include <unordered_set>
 
+#include "core/util/error.h"
+#include "core/wordnet/task_suite_file.h"
 #include "core/wordnet/wordnet_task_suite.h"
 #include "tests/support/test_main.h"
 #include "tests/support/test_paths.h"
@@ -118,6 +122,22 @@ class TestWordNetTasks : public QObject {
     };
     QCOMPARE(signature(a), signature(b));
     QVERIFY(signature(a) != signature(c));
+  }
+
+  // tasks.json keeps everything the evaluation and the demo read; a file that is not a suite is refused by name.
+  void the_suite_file_round_trips() {
+    QTemporaryDir tmp;
+    const std::string path = tmp.filePath("tasks.json").toStdString();
+    save_task_suite(path, suite_);
+    const TaskSuite back = load_task_suite(path);
+    QCOMPARE(back.tasks.size(), suite_.tasks.size());
+    QCOMPARE(task_suite_to_json(back), task_suite_to_json(suite_));
+    const WordNetTask& held = suite_.tasks.back();
+    QVERIFY(find_task(back, held.name) && find_task(back, held.name)->held_out);
+    QCOMPARE(find_task(back, held.name)->test.size(), held.test.size());
+    QVERIFY(!find_task(back, "no such task"));
+    std::ofstream(tmp.filePath("bad.json").toStdString()) << R"({"format": "lora-studio-task-suite", "tasks": [{"name": "x"}]})";
+    QVERIFY_THROWS_EXCEPTION(FileError, load_task_suite(tmp.filePath("bad.json").toStdString()));
   }
 };
 

@@ -1,8 +1,12 @@
 // lora-studio-cli recipe run RECIPE [--cache DIR] [--photos DIR] [--until STAGE] [--install DIR]
 // lora-studio-cli recipe status RECIPE [--cache DIR] [--photos DIR]
-// Runs a recipe (models/recipes/*.json) stage by stage in its cache folder, resumably: photos, stylizer, styles,
-// generator, evaluation, bundle. See core/recipe/style_recipe_runner.h.
+// Runs a recipe (models/recipes/*.json) stage by stage in its cache folder, resumably. A style recipe: photos,
+// stylizer, styles, generator, evaluation, bundle (core/recipe/style_recipe_runner.h); a text recipe: wordnet,
+// vocabulary, base, tasks, zoo, generator, evaluation (core/recipe/text_recipe_runner.h).
+#include <algorithm>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <iostream>
 
 #include "app/cli/arg_parser.h"
@@ -10,6 +14,8 @@
 #include "app/cli/commands.h"
 #include "app/cli/progress_bar.h"
 #include "core/recipe/style_recipe_runner.h"
+#include "core/recipe/text_recipe_runner.h"
+#include "core/util/error.h"
 
 namespace lorastudio::cli {
 namespace {
@@ -26,7 +32,8 @@ ArgParser recipe_parser(const std::string& verb, const std::string& help) {
   ArgParser p("recipe " + verb, help);
   p.positional("RECIPE", "the recipe file (models/recipes/*.json)")
       .option("--cache", "DIR", "working folder (default: $XDG_CACHE_HOME/lora-studio/recipes/<name>)")
-      .option("--photos", "DIR", "photo folder (default: $LORASTUDIO_PHOTOS or the cache; see scripts/fetch-photos.sh)");
+      .option("--photos", "DIR", "style recipes: photo folder (default: $LORASTUDIO_PHOTOS or the cache; see scripts/fetch-photos.sh)")
+      .option("--device", "DEVICE", "text recipes: where pretraining, harvesting and training run (cpu, cuda; default: the recipe's)");
   return p;
 }
 
@@ -34,14 +41,38 @@ RecipeRunOptions options_from(const ArgParser& p) {
   RecipeRunOptions o;
   o.cache_dir = p.get("--cache");
   o.photos_dir = p.get("--photos");
+  o.device = p.get("--device");
   return o;
+}
+
+// A loaded recipe of either world, its stages and its runs.
+struct AnyRecipe {
+  std::string name;
+  std::vector<std::string> stages;
+  std::function<RecipeRunResult(const RecipeRunOptions&, const RecipeProgress&)> run;
+  std::function<RecipeRunResult(const RecipeRunOptions&)> status;
+};
+
+AnyRecipe load_recipe(const std::string& path) {
+  if (recipe_world(path) == "text") {
+    auto recipe = std::make_shared<TextRecipe>(TextRecipe::load(path));
+    return {recipe->name, text_recipe_stages(),
+            [recipe](const RecipeRunOptions& o, const RecipeProgress& p) { return run_text_recipe(*recipe, o, p); },
+            [recipe](const RecipeRunOptions& o) { return text_recipe_status(*recipe, o); }};
+  }
+  auto recipe = std::make_shared<StyleRecipe>(StyleRecipe::load(path));
+  std::vector<std::string> stages;
+  for (int k = 0; k < kRecipeStageCount; ++k) stages.push_back(recipe_stage_name(static_cast<RecipeStage>(k)));
+  return {recipe->name, stages,
+          [recipe](const RecipeRunOptions& o, const RecipeProgress& p) { return run_style_recipe(*recipe, o, p); },
+          [recipe](const RecipeRunOptions& o) { return recipe_status(*recipe, o); }};
 }
 
 void print_stages(const RecipeRunResult& r) {
   double total = 0;
   for (const auto& s : r.stages) {
     total += s.total_seconds;
-    std::cout << "  " << pad_right(recipe_stage_name(s.stage), 12) << pad_right(stage_outcome_name(s.outcome), 12)
+    std::cout << "  " << pad_right(s.stage, 12) << pad_right(stage_outcome_name(s.outcome), 12)
               << pad_right(s.total_seconds > 0 ? duration(s.total_seconds) : "", 14) << s.summary << "\n";
   }
   std::cout << "  running time of the stages, all runs together: " << duration(total) << "\n";
@@ -50,22 +81,29 @@ void print_stages(const RecipeRunResult& r) {
 int run_recipe_run(int argc, char** argv) {
   ArgParser p = recipe_parser("run", "Run a recipe stage by stage in its cache folder. Finished stages whose inputs are\n"
                                      "unchanged are skipped; Ctrl-C stops, and the same command goes on where it stopped.");
-  p.option("--until", "STAGE", "stop after this stage (photos, stylizer, styles, generator, evaluation, bundle)")
+  p.option("--until", "STAGE", "stop after this stage (style: photos … bundle; text: wordnet … evaluation)")
       .option("--install", "DIR", "copy the finished demo bundle here (e.g. models/demo/style-procedural)");
   if (!p.parse(argc, argv)) return 0;
-  const StyleRecipe recipe = StyleRecipe::load(p.get("RECIPE"));
+  const AnyRecipe recipe = load_recipe(p.get("RECIPE"));
   RecipeRunOptions o = options_from(p);
-  if (p.has("--until")) o.until = parse_recipe_stage(p.get("--until"));
+  if (p.has("--until")) {
+    o.until = p.get("--until");
+    if (std::find(recipe.stages.begin(), recipe.stages.end(), *o.until) == recipe.stages.end()) {
+      std::string list;
+      for (const auto& s : recipe.stages) list += (list.empty() ? "" : ", ") + s;
+      throw Error("unknown recipe stage \"" + *o.until + "\" (stages: " + list + ")");
+    }
+  }
   o.install_dir = p.get("--install");
   watch_interrupts();
   ProgressBar bar;
-  RecipeStage current = RecipeStage::Photos;
+  std::string current;
   bool shown = false;
-  const RecipeRunResult r = run_style_recipe(recipe, o, [&](const RecipeEvent& e) {
+  const RecipeRunResult r = recipe.run(o, [&](const RecipeEvent& e) {
     if (shown && e.stage != current) bar.finish();
     current = e.stage;
     shown = true;
-    bar.update(e.step, e.total, std::string(recipe_stage_name(e.stage)) + ": " + e.detail);
+    bar.update(e.step, e.total, e.stage + ": " + e.detail);
     return !interrupted();
   });
   if (shown) bar.finish();
@@ -82,8 +120,8 @@ int run_recipe_run(int argc, char** argv) {
 int run_recipe_status(int argc, char** argv) {
   ArgParser p = recipe_parser("status", "Show which stages of a recipe are done, unfinished or still to run.");
   if (!p.parse(argc, argv)) return 0;
-  const StyleRecipe recipe = StyleRecipe::load(p.get("RECIPE"));
-  const RecipeRunResult r = recipe_status(recipe, options_from(p));
+  const AnyRecipe recipe = load_recipe(p.get("RECIPE"));
+  const RecipeRunResult r = recipe.status(options_from(p));
   std::cout << "recipe " << recipe.name << " in " << r.cache_dir << "\n";
   print_stages(r);
   return 0;

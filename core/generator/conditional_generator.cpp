@@ -220,6 +220,9 @@ ConditionalGenerator ConditionalGenerator::load(const std::string& dir) {
     throw FileError(gpath, "generator format version " + std::to_string(version) + " is not supported (expected " +
                                std::to_string(kGeneratorBundleVersion) + ")");
   GeneratorConfig config = GeneratorConfig::from_json(r.at("config"), gpath);
+  // A bundle may ship its condition encoder's model beside it, named relative to the bundle.
+  std::string& model = config.condition.model;
+  if (!model.empty() && fs::path(model).is_relative() && fs::exists(fs::path(dir) / model)) model = (fs::path(dir) / model).string();
   const std::string lpath = (fs::path(dir) / "layout.json").string();
   ZooLayout layout = ZooLayout::from_json(read_json(lpath), lpath);
   const int64_t dim = r.int_at("dim", 1, INT64_MAX);

@@ -1,64 +1,20 @@
 #include "core/glue/glue_finetune.h"
 
 #include <algorithm>
-#include <cmath>
-#include <random>
 
+#include "core/models/lora_training.h"
 #include "core/util/error.h"
 
 namespace lorastudio::glue {
 
 namespace {
 
-struct TrainableLayer {
-  std::string path;
-  models::AdaptableLinear layer{nullptr};
-};
-
-// A layer named like a target (its last path component) and not part of the head, which trains in full.
-bool targeted(const std::string& path, const GlueFinetuneOptions& o) {
-  const std::string last = path.substr(path.rfind('.') + 1);
-  for (const auto& head : o.head_modules) {
-    if (path == head || path.rfind(head + ".", 0) == 0) return false;
-  }
-  return std::find(o.targets.begin(), o.targets.end(), last) != o.targets.end() && path.rfind("classifier", 0) != 0;
+// The LoRA targets outside the head, which trains in full (and outside any classifier).
+std::vector<models::LoraTarget> target_layers(models::BertClassifier& classifier, const GlueFinetuneOptions& o) {
+  std::vector<std::string> excluded = o.head_modules;
+  excluded.push_back("classifier");
+  return models::lora_target_layers(*classifier, o.targets, excluded);
 }
-
-std::vector<TrainableLayer> target_layers(models::BertClassifier& classifier, const GlueFinetuneOptions& o) {
-  std::vector<TrainableLayer> out;
-  for (const auto& m : classifier->named_modules("", false)) {
-    auto linear = std::dynamic_pointer_cast<models::AdaptableLinearImpl>(m.value());
-    if (linear && targeted(m.key(), o)) out.push_back({m.key(), models::AdaptableLinear(linear)});
-  }
-  if (out.empty()) throw Error("fine-tuning: no layer of the model is named like the LoRA targets");
-  return out;
-}
-
-// Puts the model back as it was: no LoRA branches, its head values and requires_grad flags restored.
-class ModelRestorer {
- public:
-  ModelRestorer(models::BertClassifier& model, std::vector<TrainableLayer>& layers) : model_(model), layers_(layers) {
-    for (const auto& p : model->named_parameters()) saved_.push_back({p.value(), p.value().detach().clone(), p.value().requires_grad()});
-  }
-  ~ModelRestorer() {
-    torch::NoGradGuard no_grad;
-    for (auto& l : layers_) l.layer->branches.clear();
-    for (auto& s : saved_) {
-      s.tensor.copy_(s.copy);
-      s.tensor.requires_grad_(s.requires_grad);
-    }
-    model_->eval();
-  }
-
- private:
-  struct Saved {
-    torch::Tensor tensor, copy;
-    bool requires_grad;
-  };
-  models::BertClassifier& model_;
-  std::vector<TrainableLayer>& layers_;
-  std::vector<Saved> saved_;
-};
 
 std::vector<torch::Tensor> head_tensors(models::BertClassifier& classifier, const std::vector<std::string>& modules) {
   std::vector<torch::Tensor> out;
@@ -67,33 +23,9 @@ std::vector<torch::Tensor> head_tensors(models::BertClassifier& classifier, cons
   return out;
 }
 
-std::vector<torch::Tensor> attach_branches(std::vector<TrainableLayer>& layers, const GlueFinetuneOptions& o) {
-  torch::manual_seed(o.init_seed);
-  std::vector<torch::Tensor> params;
-  for (auto& l : layers) {
-    const double bound = 1.0 / std::sqrt(static_cast<double>(l.layer->in_features()));  // PEFT's kaiming_uniform(√5)
-    auto A = torch::empty({o.rank, l.layer->in_features()}).uniform_(-bound, bound).requires_grad_(true);
-    auto B = torch::zeros({l.layer->out_features(), o.rank}).requires_grad_(true);
-    l.layer->branches.push_back({A, B, o.alpha / static_cast<double>(o.rank)});
-    params.push_back(A);
-    params.push_back(B);
-  }
-  return params;
-}
-
-LoraAdapter snapshot(const std::vector<TrainableLayer>& layers, models::BertClassifier& classifier,
+LoraAdapter snapshot(const std::vector<models::LoraTarget>& layers, models::BertClassifier& classifier,
                      const GlueFinetuneOptions& o) {
-  LoraAdapter a;
-  for (const auto& l : layers) {
-    LoraModule m;
-    m.path = l.path;
-    m.A = l.layer->branches.front().A.detach().clone();
-    m.B = l.layer->branches.front().B.detach().clone();
-    m.alpha = o.alpha;
-    a.modules.push_back(m);
-  }
-  a.task_type = "SEQ_CLS";
-  a.target_modules = o.targets;
+  LoraAdapter a = models::snapshot_lora(layers, o.alpha, o.targets, "SEQ_CLS");
   auto params = classifier->named_parameters();
   for (const auto& name : head_parameter_names(classifier, o.head_modules)) a.saved_modules[name] = params[name].detach().clone();
   return a;
@@ -122,10 +54,10 @@ GlueFinetuneResult finetune_glue_lora(models::BertClassifier& classifier, const 
                                       const GlueFinetuneOptions& o, const FinetuneProgress& progress) {
   if (o.keep_last < 1 || o.keep_last > o.steps) throw Error("fine-tuning: keep_last must be between 1 and the steps");
   if (train.size() == 0) throw Error("fine-tuning: the training split is empty");
-  std::vector<TrainableLayer> layers = target_layers(classifier, o);
-  ModelRestorer restore(classifier, layers);
+  std::vector<models::LoraTarget> layers = target_layers(classifier, o);
+  models::LoraTrainingGuard restore(*classifier, layers);
   for (auto& p : classifier->parameters()) p.requires_grad_(false);
-  std::vector<torch::Tensor> lora = attach_branches(layers, o);
+  std::vector<torch::Tensor> lora = models::attach_lora_branches(layers, o.rank, o.alpha, o.init_seed);
   torch::manual_seed(o.seed);
   std::vector<torch::Tensor> head = head_tensors(classifier, o.head_modules);
   {
@@ -139,24 +71,13 @@ GlueFinetuneResult finetune_glue_lora(models::BertClassifier& classifier, const 
   }
   torch::optim::AdamW lora_opt(lora, torch::optim::AdamWOptions(o.lr).weight_decay(0.0));
   torch::optim::AdamW head_opt(head, torch::optim::AdamWOptions(o.head_lr).weight_decay(0.0));
-  std::mt19937_64 rng(o.seed);
-  std::vector<int64_t> order(train.size());
-  for (int64_t i = 0; i < train.size(); ++i) order[i] = i;
-  size_t cursor = order.size();
+  models::EpochSampler sampler(train.size(), o.seed);
   GlueFinetuneResult result;
   const int64_t freeze_at = o.steps - o.keep_last;
   double running = 0;
   classifier->train();
   for (int64_t step = 0; step < o.steps; ++step) {
-    std::vector<int64_t> rows;
-    while (static_cast<int64_t>(rows.size()) < std::min(o.batch, train.size())) {
-      if (cursor == order.size()) {
-        std::shuffle(order.begin(), order.end(), rng);
-        cursor = 0;
-      }
-      rows.push_back(order[cursor++]);
-    }
-    const Batch b = make_batch(train, rows);
+    const Batch b = make_batch(train, sampler.next(std::min(o.batch, train.size())));
     const double warm = std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(std::max<int64_t>(1, o.warmup)));
     lora_opt.param_groups()[0].options().set_lr(o.lr * warm);
     head_opt.param_groups()[0].options().set_lr(o.head_lr * warm);

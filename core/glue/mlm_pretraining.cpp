@@ -258,6 +258,10 @@ MlmResult pretrain_mlm(const std::vector<std::string>& corpus, const std::vector
   config.pad_token_id = tokenizer.pad_token().id;
   config.max_positions = std::max(config.max_positions, o.max_length);
   models::BertForPreTraining model(config);
+  if (o.initialise) {
+    torch::NoGradGuard no_grad;
+    o.initialise(model, tokenizer);
+  }
   const torch::Device device(o.device);
   model->to(device);
   model->train();

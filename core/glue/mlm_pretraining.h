@@ -19,7 +19,8 @@
 #include <vector>
 
 #include "core/glue/glue_task.h"
-#include "core/models/bert_model.h"
+#include "core/models/bert_pretraining.h"
+#include "core/text/tokenizer.h"
 
 namespace lorastudio::glue {
 
@@ -45,6 +46,9 @@ struct MlmOptions {
   uint64_t seed = 0;
   std::string device = "cpu";   // "cpu", "cuda" or "cuda:N"; the model is written from the CPU either way
   std::string out_dir;          // config.json, model.safetensors (BertForPreTraining keys) and vocab.txt
+  // Called once on the freshly initialised model (CPU, without gradients) before training: e.g. word vectors
+  // copied into the token embeddings.
+  std::function<void(models::BertForPreTraining&, const text::Tokenizer&)> initialise;
 };
 
 struct MlmResult {

@@ -2,7 +2,9 @@
 
 #include <filesystem>
 
+#include "core/io/checkpoint_reader.h"
 #include "core/io/safetensors_writer.h"
+#include "core/models/weight_loading.h"
 #include "core/util/atomic_file.h"
 
 namespace lorastudio::models {
@@ -42,10 +44,35 @@ BertForPreTrainingImpl::BertForPreTrainingImpl(const BertConfig& config) : confi
 PretrainingLogits BertForPreTrainingImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                                                   const torch::Tensor& token_type_ids, const torch::Tensor& positions) {
   BertOutput out = encoder_(input_ids, attention_mask, token_type_ids);
-  auto picked = out.last_hidden_state.reshape({-1, config_.hidden_size}).index_select(0, positions);
-  auto transformed = transform_norm_(activate(transform_(picked), config_.hidden_act));
-  return {torch::nn::functional::linear(transformed, encoder_->word_embedding_weight(), bias_),
+  return {torch::nn::functional::linear(transformed(out.last_hidden_state, positions), encoder_->word_embedding_weight(), bias_),
           seq_relationship_(out.pooled)};
+}
+
+torch::Tensor BertForPreTrainingImpl::transformed(const torch::Tensor& hidden, const torch::Tensor& positions) {
+  auto picked = hidden.reshape({-1, config_.hidden_size}).index_select(0, positions);
+  return transform_norm_(activate(transform_(picked), config_.hidden_act));
+}
+
+torch::Tensor BertForPreTrainingImpl::candidate_logits(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                                       const torch::Tensor& token_type_ids, const torch::Tensor& positions,
+                                                       const torch::Tensor& candidates) {
+  BertOutput out = encoder_(input_ids, attention_mask, token_type_ids);
+  return torch::nn::functional::linear(transformed(out.last_hidden_state, positions),
+                                       encoder_->word_embedding_weight().index_select(0, candidates),
+                                       bias_.index_select(0, candidates));
+}
+
+BertForPreTraining load_bert_for_pretraining(const std::string& path) {
+  const BertConfig config = BertConfig::from(read_hf_config_of_model(path));
+  BertForPreTraining model(config);
+  CheckpointReader checkpoint(path);
+  WeightLoadOptions options;
+  options.may_be_missing = {"cls.seq_relationship.", "bert.pooler."};
+  options.ignored = {"embeddings.position_ids", "cls.predictions.decoder.weight", "cls.predictions.decoder.bias"};
+  options.config_summary = config.summary();
+  load_weights(*model, checkpoint, options);
+  model->eval();
+  return model;
 }
 
 void save_bert_folder(const std::string& dir, torch::nn::Module& model, const BertConfig& config,

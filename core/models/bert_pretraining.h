@@ -23,10 +23,17 @@ class BertForPreTrainingImpl : public torch::nn::Module {
   // `positions`: flat indices into [batch·length] of the masked tokens, so that only they pay for the vocabulary.
   PretrainingLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                             const torch::Tensor& token_type_ids, const torch::Tensor& positions);
+  // The masked-LM head's logits for the `candidates` token ids only ([count, candidates]): a yes/no answer at a
+  // [MASK] without the cost of the whole vocabulary.
+  torch::Tensor candidate_logits(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                 const torch::Tensor& token_type_ids, const torch::Tensor& positions,
+                                 const torch::Tensor& candidates);
   BertEncoder encoder() const { return encoder_; }
   const BertConfig& config() const { return config_; }
 
  private:
+  torch::Tensor transformed(const torch::Tensor& hidden, const torch::Tensor& positions);
+
   BertConfig config_;
   BertEncoder encoder_{nullptr};
   torch::nn::Linear transform_{nullptr}, seq_relationship_{nullptr};
@@ -34,6 +41,10 @@ class BertForPreTrainingImpl : public torch::nn::Module {
   torch::Tensor bias_;
 };
 TORCH_MODULE(BertForPreTraining);
+
+// A folder save_bert_folder() wrote for BertForPreTraining (or transformers' BertForPreTraining / BertForMaskedLM
+// files: the next-sentence head may be missing). FileError naming the file, in evaluation mode.
+BertForPreTraining load_bert_for_pretraining(const std::string& path);
 
 // Writes DIR/config.json (config.to_json() with `architecture`) and DIR/model.safetensors (every parameter and
 // buffer by its registered name), each atomically. FileError naming the file.

