@@ -173,7 +173,7 @@ class TestCliBadInput : public QObject {
         "unknown recipe stage \"stylise\" (stages: photos, stylizer");
     const std::string text_recipe = q(test::project_path("tests/data/recipes/text-tiny.json"));
     row("text recipe: unknown stage", "recipe run " + text_recipe + " --until zoos --cache " + q(root_ + "/tc"), 1,
-        "unknown recipe stage \"zoos\" (stages: wordnet, vocabulary, base, tasks, zoo, generator, evaluation)");
+        "unknown recipe stage \"zoos\" (stages: wordnet, vocabulary, base, tasks, zoo, generator, evaluation, bundle)");
     row("recipe: unknown verb", "recipe cook " + recipe, 2, "unknown recipe subcommand 'cook' (run, status)");
     row("recipe: no photos", "recipe run " + recipe + " --cache " + q(root_ + "/rc") + " --photos " + q(root_ + "/no-photos"), 1,
         "missing: no photo manifest");

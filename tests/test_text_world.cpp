@@ -17,6 +17,9 @@
 #include "core/models/model_adapters.h"
 #include "core/recipe/text_recipe_runner.h"
 #include "core/textworld/text_base_model.h"
+#include "core/math/lora_mixing.h"
+#include "core/textworld/text_demo.h"
+#include "core/textworld/text_preview_provider.h"
 #include "core/textworld/text_zoo.h"
 #include "core/textworld/yes_no_tuning.h"
 #include "core/util/error.h"
@@ -215,6 +218,55 @@ class TestTextWorld : public QObject {
     QVERIFY(fs::exists(cache + "/evaluation/evaluation.md"));
   }
 
+  // The bundle loads with its parts, answers offline, and reproduces the figures it recorded.
+  void the_bundle_loads_and_reproduces_its_check() {
+    require_recipe();
+    QVERIFY(!first_.bundle_dir.empty());
+    const TextDemo demo = TextDemo::load(first_.bundle_dir);
+    QCOMPARE(demo.name, std::string("text-tiny"));
+    QVERIFY(is_text_demo(first_.bundle_dir));
+    QCOMPARE(demo.check.figures.size(), demo.check.tasks.size());
+    QVERIFY(text_demo_check_differences(demo.check, measure_text_demo_check(demo, demo.check), 1e-9).empty());
+    for (const auto& t : demo.suite.tasks) QVERIFY(t.dev.empty() && t.train.size() == 2 && !t.test.empty());
+    const wordnet::WordNetTask& task = demo.suite.tasks.front();
+    QCOMPARE(demo.match("  " + QString::fromStdString(task.descriptions.back()).toUpper().toStdString() + " "), &task);
+    QVERIFY(!demo.match("Does this definition describe a kind of nothing at all?"));
+    QCOMPARE(demo_condition(task.descriptions.front(), {}, &task).examples.size(), size_t(2));
+    // Deliberately wrong: a recorded figure off by more than the tolerance is reported.
+    TextDemoCheck shifted = demo.check;
+    shifted.figures.front().test_accuracy.front() += 0.1;
+    QCOMPARE(text_demo_check_differences(shifted, measure_text_demo_check(demo, demo.check), 0.02).size(), size_t(1));
+  }
+
+  // The studio's preview: one bar per definition, P(yes) of the exact mix, the base model's answer as its tick.
+  void the_preview_answers_with_the_mix() {
+    require_recipe();
+    const TextDemo demo = TextDemo::load(first_.bundle_dir);
+    auto provider = TextPreviewProvider::for_demo(demo, 4);
+    QCOMPARE(provider->kind(), std::string("text"));
+    QCOMPARE(provider->subjects().size(), demo.check.tasks.size());
+    const Zoo zoo = Zoo::open(text_zoo_dir(options_.cache_dir + "/harvest"));
+    const auto a = std::make_shared<const LoraAdapter>(zoo.layout().unflatten(zoo.task_params(zoo.tasks()[0])[0]));
+    const auto b = std::make_shared<const LoraAdapter>(zoo.layout().unflatten(zoo.task_params(zoo.tasks()[1])[0]));
+    const PreviewImage image = provider->render(a, b, 0.25, 0, PreviewQuality::Full);
+    QCOMPARE(image.bars.size(), size_t(4));
+    YesNoModel model = demo.base();
+    std::vector<std::string> texts;
+    for (const auto& bar : image.bars) texts.push_back(bar.label);
+    const wordnet::WordNetTask* task = wordnet::find_task(demo.suite, provider->subjects()[0]);
+    QVERIFY(task);
+    std::vector<std::string> full;
+    for (const auto& e : task->test) full.push_back(e.text);
+    const LoraAdapter mixed = interpolate(*a, *b, 0.25);
+    for (size_t i = 0; i < image.bars.size(); ++i) {
+      const auto it = std::find_if(full.begin(), full.end(), [&](const std::string& t) { return t.rfind(texts[i].substr(0, 20), 0) == 0; });
+      QVERIFY(it != full.end());
+      QVERIFY(std::abs(image.bars[i].value - answers_with(model, &mixed, {*it}).front()) < 1e-6);
+      QVERIFY(std::abs(image.bars[i].reference - answers_with(model, nullptr, {*it}).front()) < 1e-6);
+    }
+    QVERIFY(image.caption.find("answered right") != std::string::npos);
+  }
+
   void a_second_run_skips_every_stage() {
     require_recipe();
     const RecipeRunResult again = run_text_recipe(recipe_, options_);
@@ -230,11 +282,12 @@ class TestTextWorld : public QObject {
     });
     QVERIFY(cut.cancelled);
     using O = StageOutcome;
-    QCOMPARE(outcomes(cut), (std::vector<O>{O::Ran, O::Ran, O::Ran, O::Ran, O::Ran, O::Ran, O::Unfinished}));
+    QCOMPARE(outcomes(cut), (std::vector<O>{O::Ran, O::Ran, O::Ran, O::Ran, O::Ran, O::Ran, O::Unfinished, O::NotRun}));
     std::ifstream finished(o.cache_dir + "/evaluation/finished-tasks.jsonl");
     QCOMPARE(std::count(std::istreambuf_iterator<char>(finished), std::istreambuf_iterator<char>(), '\n'), 3L);
     const RecipeRunResult rest = run_text_recipe(recipe_, o);
-    QCOMPARE(rest.stages.back().outcome, O::Resumed);
+    QCOMPARE(rest.stages[6].outcome, O::Resumed);
+    QCOMPARE(rest.stages[7].outcome, O::Ran);
     nlohmann::json a = read_json(options_.cache_dir + "/evaluation/evaluation.json");
     nlohmann::json b = read_json(o.cache_dir + "/evaluation/evaluation.json");
     for (auto* j : {&a, &b})

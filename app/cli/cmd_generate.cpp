@@ -1,5 +1,6 @@
 // lora-studio-cli generate (--generator GEN | --demo NAME) (--text "…" [--example "…"]… | --image IMG) -n 20 ... -o OUT
-//                          [--preview PHOTO]  (with --demo: PNG previews of each adapter and their PSNR)
+//                          [--preview PHOTO]  (with a style --demo: PNG previews of each adapter and their PSNR)
+//                          [--definition "…"]…  (with a text --demo: the adapters' yes/no answers)
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "app/cli/device_option.h"
 #include "app/cli/progress_bar.h"
 #include "app/cli/run_directory.h"
+#include "app/cli/text_demo_answers.h"
 #include "core/api/tensor_bridge.h"
 #include "core/formats/adapter_io.h"
 #include "core/generator/best_of_n.h"
@@ -35,10 +37,13 @@ ArgParser generate_parser() {
   ArgParser p("generate", "Generate N LoRA adapters for a condition with a trained generator; writes PEFT adapters\n"
                           "OUT/adapter_000, ... and OUT/report.json.");
   p.option("--generator", "GEN", "generator directory (see 'train')")
-      .option("--demo", "NAME", "use a demo bundle's generator instead (models/demo/NAME, e.g. style-procedural)")
+      .option("--demo", "NAME", "use a demo bundle's generator instead (models/demo/NAME: style-procedural, text-wordnet)")
       .option("--preview", "PHOTO", "with --demo: apply each adapter to this photo (a file or a photo name), write\n"
                                     "PNG previews and print their PSNR against the style's true output")
-      .option("--text", "TEXT", "task description")
+      .option("--text", "TEXT", "task description (with a text --demo and a suite task's description, its two\n"
+                                "examples are added unless --example is given)")
+      .repeated_option("--definition", "TEXT", "with a text --demo: a definition to answer yes or no (repeatable;\n"
+                                               "default: the matched task's test definitions, else a few of the suite's)")
       .repeated_option("--example", "TEXT", "a few-shot example of the task (repeatable)")
       .option("--image", "IMG", "style image")
       .option("--task", "NAME", "decode with this training task's statistics (default: the task whose text matches)")
@@ -164,10 +169,18 @@ int run_generate(int argc, char** argv) {
   const api::GenerationParams o = generate_params(p);
   RunDirectory run(p.get("-o"), p.has("--replace"));  // refuses a directory of an earlier run before any work
   std::optional<StyleDemo> demo;
-  if (p.has("--demo")) demo = StyleDemo::load(demo_bundle_dir(p.get("--demo")));
-  const std::string generator_dir = demo ? demo->dir + "/generator" : p.get("--generator");
+  std::optional<textworld::TextDemo> text_demo;
+  if (p.has("--demo")) {
+    const std::string dir = demo_bundle_dir(p.get("--demo"));
+    if (textworld::is_text_demo(dir)) text_demo = textworld::TextDemo::load(dir);
+    else demo = StyleDemo::load(dir);
+  }
+  if (p.has("--definition") && !text_demo) throw UsageError("--definition needs a text --demo");
+  const std::string generator_dir = demo ? demo->dir + "/generator" : text_demo ? text_demo->generator_dir() : p.get("--generator");
   const std::shared_ptr<api::Generator> g = api::Generator::load(generator_dir);
-  const api::Condition condition = condition_of(p, *g);
+  api::Condition condition = condition_of(p, *g);
+  const wordnet::WordNetTask* text_task = text_demo ? text_demo->match(condition.text) : nullptr;
+  if (text_demo && p.has("--text")) condition.examples = textworld::demo_condition(condition.text, condition.examples, text_task).examples;
   watch_interrupts();
   // On CUDA: initialise the libraries and capture the graphs first, so that the generation below (and its
   // reported time) is the steady state; the warm-up is reported on its own.
@@ -206,6 +219,7 @@ int run_generate(int argc, char** argv) {
       report["memorization"] = to_json(memorization_report(Zoo::open(p.get("--zoo")), out.task, api::tensor_view(out.parameters)));
   }
   if (p.has("--evaluate")) report["best_of_n"] = best_of_n_json(p, out, run, files);
+  if (text_demo) report["text_demo"] = text_demo_answers(*text_demo, *out.adapters, text_task, p.list("--definition"));
   if (p.has("--preview")) report["previews"] = write_demo_previews(*demo, *out.adapters, p.get("--preview"), p.get("--image"), run);
   write_file_atomically(run.path("report.json"), report.dump(2) + "\n");
   if (p.has("--trajectory"))

@@ -13,6 +13,7 @@
 #include "app/cli/cli_output.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress_bar.h"
+#include "core/recipe/recipe_file.h"
 #include "core/recipe/style_recipe_runner.h"
 #include "core/recipe/text_recipe_runner.h"
 #include "core/util/error.h"

@@ -1,20 +1,17 @@
 #include "core/recipe/style_recipe.h"
 
-#include <filesystem>
 
+#include "core/recipe/recipe_file.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
 
-namespace fs = std::filesystem;
 
 namespace lorastudio {
 
 namespace {
 
 constexpr const char* kStageNames[] = {"photos", "stylizer", "styles", "generator", "evaluation", "bundle"};
-constexpr const char* kFormat = "lora-studio-recipe";
-
 void read_stylizer(const JsonReader& s, StyleRecipe& r) {
   s.only({"channels", "blocks", "steps", "batch", "patch", "lr"});
   s.read("channels", r.stylizer.channels, 1, 1024);
@@ -67,15 +64,6 @@ void read_bundle(const JsonReader& b, StyleRecipe& r) {
   if (r.check.size % 2) b.fail("check_size", "must be even");
 }
 
-GeneratorConfig read_generator(const JsonReader& r, const std::string& path) {
-  const nlohmann::json& g = r.at("generator");
-  if (g.is_object()) return GeneratorConfig::from_json(g, path + ": generator");
-  if (!g.is_string()) r.fail("generator", "expected a generator config (an object) or the path of one");
-  const fs::path file = fs::path(path).parent_path() / g.get<std::string>();
-  if (!fs::exists(file)) r.fail("generator", "the config file " + file.string() + " does not exist");
-  return GeneratorConfig::load(file.string());
-}
-
 }  // namespace
 
 const char* recipe_stage_name(RecipeStage stage) { return kStageNames[static_cast<int>(stage)]; }
@@ -91,8 +79,7 @@ StyleRecipe StyleRecipe::load(const std::string& path) {
   const JsonReader r(j, path);
   r.only({"format", "name", "description", "world", "seed", "stylizer", "styles", "generator", "evaluation", "bundle",
           "comment"});
-  if (r.string_at("format") != kFormat) r.fail("format", std::string("expected \"") + kFormat + "\"");
-  if (r.string_at("world") != "style") r.fail("world", "expected \"style\" (or \"text\", which TextRecipe reads)");
+  check_recipe_kind(r, "style");
   StyleRecipe recipe;
   recipe.path = path;
   recipe.name = r.string_at("name");
@@ -102,7 +89,7 @@ StyleRecipe StyleRecipe::load(const std::string& path) {
   r.read("seed", recipe.seed, (uint64_t(1) << 53));
   read_stylizer(r.child("stylizer"), recipe);
   read_styles(r.child("styles"), recipe);
-  recipe.generator = read_generator(r, path);
+  recipe.generator = read_recipe_generator(r, path);
   read_evaluation(r.child("evaluation"), recipe);
   read_bundle(r.child("bundle"), recipe);
   recipe.pretraining.seed = recipe.harvest.tuning.seed = recipe.generator.train.seed = recipe.seed;

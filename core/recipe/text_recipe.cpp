@@ -1,18 +1,15 @@
 #include "core/recipe/text_recipe.h"
 
-#include <filesystem>
 
+#include "core/recipe/recipe_file.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
 
-namespace fs = std::filesystem;
 
 namespace lorastudio {
 
 namespace {
-
-constexpr const char* kFormat = "lora-studio-recipe";
 
 void read_base(const JsonReader& b, TextRecipe& r) {
   b.only({"layers", "hidden", "heads", "intermediate", "steps", "batch", "max_length", "lr", "word_vectors"});
@@ -68,36 +65,27 @@ void read_evaluation(const JsonReader& e, TextRecipe& r) {
   if (e.has("tasks")) o.tasks = e.strings_at("tasks");
 }
 
-GeneratorConfig read_generator(const JsonReader& r, const std::string& path) {
-  const nlohmann::json& g = r.at("generator");
-  if (g.is_object()) return GeneratorConfig::from_json(g, path + ": generator");
-  if (!g.is_string()) r.fail("generator", "expected a generator config (an object) or the path of one");
-  const fs::path file = fs::path(path).parent_path() / g.get<std::string>();
-  if (!fs::exists(file)) r.fail("generator", "the config file " + file.string() + " does not exist");
-  return GeneratorConfig::load(file.string());
+void read_bundle(const JsonReader& b, TextRecipe& r) {
+  b.only({"float16", "check_tasks", "check_samples", "check_steps"});
+  b.read("float16", r.float16);
+  if (b.has("check_tasks")) r.check.tasks = b.strings_at("check_tasks");
+  b.read("check_samples", r.check.samples, 1, 64);
+  b.read("check_steps", r.check.steps, 1, 1000);
 }
 
 }  // namespace
 
 const std::vector<std::string>& text_recipe_stages() {
-  static const std::vector<std::string> stages = {"wordnet", "vocabulary", "base", "tasks", "zoo", "generator", "evaluation"};
+  static const std::vector<std::string> stages = {"wordnet", "vocabulary", "base", "tasks", "zoo", "generator", "evaluation", "bundle"};
   return stages;
-}
-
-std::string recipe_world(const std::string& path) {
-  const nlohmann::json j = parse_json(read_text_file(path), path);
-  const JsonReader r(j, path);
-  if (r.string_at("format") != kFormat) r.fail("format", std::string("expected \"") + kFormat + "\"");
-  return r.string_at("world");
 }
 
 TextRecipe TextRecipe::load(const std::string& path) {
   const nlohmann::json j = parse_json(read_text_file(path), path);
   const JsonReader r(j, path);
   r.only({"format", "name", "description", "world", "seed", "device", "vocabulary", "base", "tasks", "zoo", "generator",
-          "condition_words", "evaluation", "comment"});
-  if (r.string_at("format") != kFormat) r.fail("format", std::string("expected \"") + kFormat + "\"");
-  if (r.string_at("world") != "text") r.fail("world", "expected \"text\"");
+          "condition_words", "evaluation", "bundle", "comment"});
+  check_recipe_kind(r, "text");
   TextRecipe recipe;
   recipe.path = path;
   recipe.name = r.string_at("name");
@@ -112,11 +100,13 @@ TextRecipe TextRecipe::load(const std::string& path) {
   read_base(r.child("base"), recipe);
   read_tasks(r.child("tasks"), recipe);
   read_zoo(r.child("zoo"), recipe);
-  recipe.generator = read_generator(r, path);
+  recipe.generator = read_recipe_generator(r, path);
   r.read("condition_words", recipe.condition_words, 0, 10000000);
   if (recipe.generator.condition.kind != "word-vectors" && r.has("condition_words"))
     r.fail("condition_words", "applies to a \"word-vectors\" condition only");
   read_evaluation(r.child("evaluation"), recipe);
+  read_bundle(r.child("bundle"), recipe);
+  recipe.check.seed = recipe.seed;
   recipe.base.seed = recipe.tasks.seed = recipe.harvest.tuning.seed = recipe.generator.train.seed = recipe.seed;
   recipe.harvest.tuning.init_seed = recipe.seed + 1;
   recipe.evaluation.generate.seed = recipe.seed;
@@ -152,6 +142,9 @@ nlohmann::json TextRecipe::stage_parameters(const std::string& stage) const {
     return {{"samples", e.samples}, {"sampler", e.generate.sampler}, {"steps", e.generate.steps},
             {"guidance", e.generate.guidance}, {"tasks", e.tasks}, {"memorization_tasks", e.memorization_tasks}, {"seed", seed}};
   }
+  if (stage == "bundle")
+    return {{"name", name}, {"float16", float16}, {"check_tasks", check.tasks}, {"check_samples", check.samples},
+            {"check_steps", check.steps}, {"seed", seed}};
   throw Error("unknown text recipe stage \"" + stage + "\"");
 }
 

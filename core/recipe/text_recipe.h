@@ -9,6 +9,7 @@
 //   generator   the condition's word vectors and the conditional generator trained on the training tasks' zoo
 //                                                                                    → CACHE/generator/
 //   evaluation  the Table-1 evaluation with held-out tasks and controls              → CACHE/evaluation/
+//   bundle      the demo bundle (base model, generator with its word vectors, tasks, figures) → CACHE/bundle/
 // Every random choice derives from the recipe's seed. Unknown keys are errors naming the key.
 #include <cstdint>
 #include <string>
@@ -18,13 +19,14 @@
 
 #include "core/generator/generator_config.h"
 #include "core/glue/mlm_pretraining.h"
+#include "core/textworld/text_demo.h"
 #include "core/textworld/text_evaluation.h"
 #include "core/textworld/text_zoo.h"
 #include "core/wordnet/wordnet_task_suite.h"
 
 namespace lorastudio {
 
-const std::vector<std::string>& text_recipe_stages();  // "wordnet", "vocabulary", …, "evaluation"
+const std::vector<std::string>& text_recipe_stages();  // "wordnet", "vocabulary", …, "evaluation", "bundle"
 
 struct TextRecipe {
   std::string path;
@@ -42,14 +44,13 @@ struct TextRecipe {
   // conditions (CACHE/condition-vectors.safetensors; what the demo bundle ships).
   int64_t condition_words = 20000;
   textworld::TextEvaluationOptions evaluation;
+  bool float16 = true;               // the bundle's base model as float16
+  textworld::TextDemoCheck check;    // the bundle's check (tasks empty: its defaults)
   std::string device = "cpu";      // pretraining, harvesting and generator training ("cpu", "cuda")
 
   static TextRecipe load(const std::string& path);  // FileError naming the file and the key
   // The parameters of one stage as JSON (what makes it run again when changed).
   nlohmann::json stage_parameters(const std::string& stage) const;
 };
-
-// The recipe file's "world" ("style", "text"); FileError when it is not a recipe.
-std::string recipe_world(const std::string& path);
 
 }  // namespace lorastudio

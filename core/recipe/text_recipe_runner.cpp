@@ -1,14 +1,15 @@
 #include "core/recipe/text_recipe_runner.h"
 
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <set>
 
 #include "core/generator/generator_trainer.h"
 #include "core/generator/pretrained_condition_encoders.h"
 #include "core/text/sif_text_encoder.h"
+#include "core/text/vocab_files.h"
 #include "core/textworld/text_base_model.h"
+#include "core/textworld/text_demo_writer.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/number_text.h"
@@ -39,13 +40,6 @@ struct Context {
   }
 };
 
-std::vector<std::string> read_lines(const fs::path& file) {
-  std::ifstream in(file);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 StageResult run_wordnet(Context& c) {
   const auto& wn = c.words();
   return {std::to_string(wn.size()) + " synsets (" + std::to_string(wn.synsets(wordnet::PartOfSpeech::Noun).size()) +
@@ -66,7 +60,7 @@ StageResult run_vocabulary(Context& c) {
 
 StageResult run_base(Context& c) {
   const std::vector<std::string> corpus = textworld::wordnet_corpus(c.words());
-  const std::vector<std::string> vocab = read_lines(c.path("vocab.txt"));
+  const std::vector<std::string> vocab = text::read_text_lines(c.path("vocab.txt"));
   glue::MlmOptions o = c.recipe.base;
   o.out_dir = c.path("base").string();
   o.device = c.device();
@@ -171,6 +165,21 @@ StageResult run_evaluation(Context& c) {
           fixed_decimals(100 * ev.mean(M::NearestDescription, true), 1) + "%"};
 }
 
+StageResult run_bundle(Context& c) {
+  c.report("bundle", 0, 0, "writing the demo bundle");
+  textworld::TextDemoSources src;
+  src.name = c.recipe.name;
+  src.recipe = fs::path(c.recipe.path).filename().string();
+  src.base_dir = c.path("base").string();
+  src.generator_dir = c.path("generator").string();
+  src.suite_file = c.path("tasks.json").string();
+  src.evaluation_dir = c.path("evaluation").string();
+  src.float16 = c.recipe.float16;
+  src.check = c.recipe.check;
+  const int64_t bytes = textworld::write_text_demo(src, c.path("bundle").string());
+  return {"demo bundle of " + fixed_decimals(static_cast<double>(bytes) / 1048576.0, 2) + " MB"};
+}
+
 StageResult run_stage(const std::string& stage, Context& c) {
   if (stage == "wordnet") return run_wordnet(c);
   if (stage == "vocabulary") return run_vocabulary(c);
@@ -178,7 +187,8 @@ StageResult run_stage(const std::string& stage, Context& c) {
   if (stage == "tasks") return run_tasks(c);
   if (stage == "zoo") return run_zoo(c);
   if (stage == "generator") return run_generator(c);
-  return run_evaluation(c);
+  if (stage == "evaluation") return run_evaluation(c);
+  return run_bundle(c);
 }
 
 std::string output_of(const std::string& stage) {
@@ -188,6 +198,7 @@ std::string output_of(const std::string& stage) {
   if (stage == "zoo") return "harvest";
   if (stage == "generator") return "generator";
   if (stage == "evaluation") return "evaluation";
+  if (stage == "bundle") return "bundle";
   return "";
 }
 

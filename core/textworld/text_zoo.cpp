@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "core/glue/glue_zoo.h"
@@ -87,15 +86,8 @@ std::string text_suite_path(const std::string& out_dir) { return (fs::path(out_d
 
 TextZooPlan read_text_plan(const std::string& out_dir) {
   const std::string path = (fs::path(out_dir) / "harvest.json").string();
-  std::ifstream in(path);
-  if (!in) throw FileError(path, "does not exist: not a text-world harvest folder");
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const std::exception& e) {
-    throw FileError(path, std::string("is not valid JSON: ") + e.what());
-  }
-  TextZooPlan plan = TextZooPlan::from_json(j, path);
+  if (!fs::exists(path)) throw FileError(path, "does not exist: not a text-world harvest folder");
+  TextZooPlan plan = TextZooPlan::from_json(parse_json(read_text_file(path), path), path);
   plan.out_dir = out_dir;
   return plan;
 }

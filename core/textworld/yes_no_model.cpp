@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
+#include "core/text/vocab_files.h"
 #include "core/util/error.h"
 
 namespace fs = std::filesystem;
@@ -11,17 +11,6 @@ namespace fs = std::filesystem;
 namespace lorastudio::textworld {
 
 namespace {
-
-std::vector<std::string> read_vocabulary(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw FileError(file.string(), "cannot be read: the base model's vocabulary is missing");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(line);
-  }
-  return lines;
-}
 
 int64_t vocabulary_id(const std::vector<std::string>& vocabulary, const std::string& token, const std::string& label) {
   const auto it = std::find(vocabulary.begin(), vocabulary.end(), token);
@@ -46,7 +35,7 @@ YesNoBatch YesNoBatch::to(const torch::Device& device) const {
 
 YesNoModel YesNoModel::load(const std::string& dir) {
   const fs::path vocab = fs::path(dir) / "vocab.txt";
-  const std::vector<std::string> vocabulary = read_vocabulary(vocab);
+  const std::vector<std::string> vocabulary = text::read_text_lines(vocab);
   auto tokenizer = std::shared_ptr<const text::Tokenizer>(text::load_tokenizer(vocab));
   return YesNoModel(models::load_bert_for_pretraining(dir), tokenizer, vocabulary, vocab.string());
 }

@@ -1,6 +1,6 @@
 #include "core/wordnet/task_suite_file.h"
 
-#include <fstream>
+#include <filesystem>
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -92,15 +92,8 @@ void save_task_suite(const std::string& path, const TaskSuite& suite) {
 }
 
 TaskSuite load_task_suite(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw FileError(path, "does not exist: no task suite there");
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const std::exception& e) {
-    throw FileError(path, std::string("is not valid JSON: ") + e.what());
-  }
-  return task_suite_from_json(j, path);
+  if (!std::filesystem::exists(path)) throw FileError(path, "does not exist: no task suite there");
+  return task_suite_from_json(parse_json(read_text_file(path), path), path);
 }
 
 const WordNetTask* find_task(const TaskSuite& suite, const std::string& name) {

@@ -1,0 +1,170 @@
+#include "core/textworld/text_demo.h"
+
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+
+#include "core/generator/generation.h"
+#include "core/models/model_adapters.h"
+#include "core/textworld/text_zoo.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/json_reader.h"
+#include "core/wordnet/task_suite_file.h"
+
+namespace fs = std::filesystem;
+
+namespace lorastudio::textworld {
+
+namespace {
+
+std::string folded(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text)
+    if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
+  return out;
+}
+
+std::vector<std::string> texts_of(const std::vector<wordnet::LabelledText>& split) {
+  std::vector<std::string> out;
+  for (const auto& e : split) out.push_back(e.text);
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json TextDemoCheck::to_json() const {
+  nlohmann::json figs = nlohmann::json::array();
+  for (const auto& f : figures) figs.push_back({{"task", f.task}, {"test_accuracy", f.test_accuracy}});
+  return {{"tasks", tasks}, {"samples", samples}, {"steps", steps}, {"sampler", sampler}, {"seed", seed},
+          {"tolerance", tolerance}, {"figures", figs}};
+}
+
+TextDemoCheck TextDemoCheck::from_json(const nlohmann::json& j, const std::string& label) {
+  TextDemoCheck c;
+  const JsonReader r(j, label);
+  c.tasks = r.strings_at("tasks");
+  c.samples = r.int_at("samples", 1, 4096);
+  c.steps = r.int_at("steps", 1, 100000);
+  c.sampler = r.string_at("sampler");
+  r.read("seed", c.seed);
+  r.read("tolerance", c.tolerance, 0.0, 1.0);
+  for (const auto& f : r.at("figures")) {
+    const JsonReader fr(f, label + ": figures");
+    c.figures.push_back({fr.string_at("task"), f.at("test_accuracy").get<std::vector<double>>()});
+  }
+  return c;
+}
+
+TextDemo TextDemo::load(const std::string& dir) {
+  const std::string path = (fs::path(dir) / "demo.json").string();
+  if (!fs::exists(path)) throw FileError(path, "does not exist: not a demo bundle");
+  const nlohmann::json j = parse_json(read_text_file(path), path);
+  const JsonReader r(j, path);
+  if (r.string_at("format") != kTextDemoFormat) r.fail("format", std::string("expected \"") + kTextDemoFormat + "\"");
+  TextDemo d;
+  d.dir = dir;
+  d.name = r.string_at("name");
+  r.read("recipe", d.recipe);
+  d.check = TextDemoCheck::from_json(r.at("check"), path + ": check");
+  d.suite = wordnet::load_task_suite((fs::path(dir) / "tasks.json").string());
+  for (const char* f : {"base/config.json", "base/model.safetensors", "base/vocab.txt", "generator/generator.json"})
+    if (!fs::exists(fs::path(dir) / f)) throw FileError((fs::path(dir) / f).string(), "is missing from the demo bundle");
+  const fs::path ev = fs::path(dir) / "evaluation.json";
+  if (fs::exists(ev)) d.evaluation = parse_json(read_text_file(ev.string()), ev.string());
+  return d;
+}
+
+YesNoModel TextDemo::base() const { return YesNoModel::load(base_dir()); }
+ConditionalGenerator TextDemo::generator() const { return ConditionalGenerator::load(generator_dir()); }
+
+const wordnet::WordNetTask* TextDemo::match(const std::string& text) const {
+  const std::string want = folded(text);
+  if (want.empty()) return nullptr;
+  for (const auto& t : suite.tasks) {
+    if (folded(t.unseen_paraphrase) == want) return &t;
+    for (const auto& d : t.descriptions)
+      if (folded(d) == want) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<wordnet::LabelledText> TextDemo::sample_definitions(size_t count) const {
+  std::vector<wordnet::LabelledText> out;
+  const size_t n = suite.tasks.size();
+  for (size_t k = 0; k < count && n > 0; ++k) {
+    const auto& task = suite.tasks[(k * n) / count];
+    for (const auto& e : task.test)
+      if (e.label == 1) {
+        out.push_back(e);
+        break;
+      }
+  }
+  return out;
+}
+
+bool is_text_demo(const std::string& dir) {
+  const fs::path path = fs::path(dir) / "demo.json";
+  if (!fs::exists(path)) return false;
+  const nlohmann::json j = parse_json(read_text_file(path.string()), path.string());
+  return j.is_object() && j.value("format", "") == kTextDemoFormat;
+}
+
+TaskCondition demo_condition(const std::string& text, const std::vector<std::string>& examples, const wordnet::WordNetTask* task) {
+  if (!examples.empty() || !task) return TaskCondition::from_text(text, examples);
+  std::vector<std::string> shots;
+  for (const auto& s : task->shots()) shots.push_back(shot_text(s));
+  return TaskCondition::from_text(text, shots);
+}
+
+std::vector<double> answers_with(YesNoModel& model, const LoraAdapter* adapter, const std::vector<std::string>& texts) {
+  const YesNoTexts encoded = model.encode(texts, {}, 64);
+  if (!adapter) return model.yes_probability(encoded);
+  models::AttachedAdapter attached(*model.module(), *adapter, models::AdapterMode::Merged);
+  return model.yes_probability(encoded);
+}
+
+std::vector<TextDemoCheck::Figure> measure_text_demo_check(const TextDemo& demo, const TextDemoCheck& check) {
+  YesNoModel model = demo.base();
+  ConditionalGenerator generator = demo.generator();
+  std::vector<TextDemoCheck::Figure> out;
+  for (const auto& name : check.tasks) {
+    const wordnet::WordNetTask* task = wordnet::find_task(demo.suite, name);
+    if (!task) throw FileError(demo.dir + "/demo.json", "the check names a task tasks.json lacks: " + name);
+    const TaskCondition c = demo_condition(task->descriptions.front(), {}, task);
+    ConditionInput in;
+    in.text = c.text;
+    in.examples = c.examples;
+    GenerateOptions o;
+    o.count = check.samples, o.steps = check.steps, o.sampler = check.sampler, o.seed = check.seed;
+    const GeneratedAdapters g = generate_adapters(generator, in, o);
+    const std::vector<int> labels = [&] {
+      std::vector<int> l;
+      for (const auto& e : task->test) l.push_back(e.label);
+      return l;
+    }();
+    TextDemoCheck::Figure f{name, {}};
+    for (const auto& a : g.adapters) f.test_accuracy.push_back(yes_no_accuracy(answers_with(model, &a, texts_of(task->test)), labels));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<std::string> text_demo_check_differences(const TextDemoCheck& recorded,
+                                                     const std::vector<TextDemoCheck::Figure>& measured, double tolerance) {
+  std::vector<std::string> out;
+  for (const auto& want : recorded.figures) {
+    const auto got = std::find_if(measured.begin(), measured.end(), [&](const auto& f) { return f.task == want.task; });
+    if (got == measured.end() || got->test_accuracy.size() != want.test_accuracy.size()) {
+      out.push_back(want.task + ": not measured");
+      continue;
+    }
+    for (size_t i = 0; i < want.test_accuracy.size(); ++i)
+      if (std::abs(got->test_accuracy[i] - want.test_accuracy[i]) > tolerance)
+        out.push_back(want.task + " adapter " + std::to_string(i) + ": recorded " + std::to_string(want.test_accuracy[i]) +
+                      ", measured " + std::to_string(got->test_accuracy[i]));
+  }
+  return out;
+}
+
+}  // namespace lorastudio::textworld

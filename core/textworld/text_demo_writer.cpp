@@ -1,0 +1,105 @@
+#include "core/textworld/text_demo_writer.h"
+
+#include <filesystem>
+
+#include "core/io/checkpoint_reader.h"
+#include "core/io/safetensors_writer.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/json_reader.h"
+#include "core/wordnet/task_suite_file.h"
+
+namespace fs = std::filesystem;
+
+namespace lorastudio::textworld {
+
+namespace {
+
+void write_base(const TextDemoSources& src, const fs::path& out) {
+  fs::create_directories(out);
+  for (const char* f : {"config.json", "vocab.txt"}) fs::copy_file(fs::path(src.base_dir) / f, out / f);
+  const CheckpointReader reader(src.base_dir);
+  std::vector<NamedTensor> tensors;
+  for (const auto& name : reader.names()) {
+    const torch::Tensor t = reader.tensor(name);
+    tensors.push_back({name, src.float16 && t.is_floating_point() ? t.to(torch::kHalf) : t.clone()});
+  }
+  write_safetensors((out / "model.safetensors").string(), tensors, {{"format", "pt"}});
+}
+
+// The generator without its training state, its word vectors beside it under a name relative to the bundle.
+void write_generator(const TextDemoSources& src, const fs::path& out) {
+  fs::create_directories(out);
+  for (const auto& entry : fs::directory_iterator(src.generator_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "state") continue;
+    fs::copy(entry.path(), out / name, fs::copy_options::recursive);
+  }
+  const std::string gpath = (out / "generator.json").string();
+  nlohmann::json g = parse_json(read_text_file(gpath), gpath);
+  nlohmann::json& condition = g["config"]["condition"];
+  const std::string model = condition.value("model", "");
+  if (!model.empty()) {
+    const fs::path from = fs::path(model).is_relative() ? fs::path(src.generator_dir) / model : fs::path(model);
+    if (!fs::exists(from)) throw FileError(from.string(), "does not exist: the generator's condition model");
+    fs::copy_file(from, out / "condition-vectors.safetensors", fs::copy_options::overwrite_existing);
+    condition["model"] = "condition-vectors.safetensors";
+  }
+  write_file_atomically(gpath, g.dump(2) + "\n");
+}
+
+// The suite with what the demo uses: each task's two shots (as its training split) and its test split.
+void write_suite(const TextDemoSources& src, const fs::path& out) {
+  wordnet::TaskSuite suite = wordnet::load_task_suite(src.suite_file);
+  for (auto& t : suite.tasks) {
+    t.train = t.shots();
+    t.dev.clear();
+  }
+  wordnet::save_task_suite(out.string(), suite);
+}
+
+std::vector<std::string> default_check_tasks(const wordnet::TaskSuite& suite) {
+  std::vector<std::string> seen, held;
+  for (const auto& t : suite.tasks) (t.held_out ? held : seen).push_back(t.name);
+  seen.resize(std::min<size_t>(3, seen.size()));
+  held.resize(std::min<size_t>(2, held.size()));
+  seen.insert(seen.end(), held.begin(), held.end());
+  return seen;
+}
+
+void write_demo_json(const TextDemoSources& src, const TextDemoCheck& check, const fs::path& out) {
+  const nlohmann::json j = {{"format", kTextDemoFormat}, {"world", "text"}, {"name", src.name}, {"recipe", src.recipe},
+                            {"check", check.to_json()}};
+  write_file_atomically((out / "demo.json").string(), j.dump(2) + "\n");
+}
+
+int64_t folder_bytes(const fs::path& dir) {
+  int64_t bytes = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) bytes += static_cast<int64_t>(e.file_size());
+  return bytes;
+}
+
+}  // namespace
+
+int64_t write_text_demo(const TextDemoSources& src, const std::string& out_dir) {
+  const fs::path out(out_dir);
+  if (fs::exists(out) && !fs::is_empty(out)) throw FileError(out_dir, "is not empty: the demo bundle is written into a new folder");
+  fs::create_directories(out);
+  write_base(src, out / "base");
+  write_generator(src, out / "generator");
+  write_suite(src, out / "tasks.json");
+  for (const char* f : {"evaluation.json", "evaluation.md"})
+    if (!src.evaluation_dir.empty() && fs::exists(fs::path(src.evaluation_dir) / f))
+      fs::copy_file(fs::path(src.evaluation_dir) / f, out / f);
+  TextDemoCheck check = src.check;
+  if (check.tasks.empty()) check.tasks = default_check_tasks(wordnet::load_task_suite((out / "tasks.json").string()));
+  check.figures.clear();
+  write_demo_json(src, check, out);
+  const TextDemo demo = TextDemo::load(out_dir);
+  check.figures = measure_text_demo_check(demo, check);
+  write_demo_json(src, check, out);
+  return folder_bytes(out);
+}
+
+}  // namespace lorastudio::textworld

@@ -1,0 +1,25 @@
+#pragma once
+// Writing the text world's demo bundle (text_demo.h) from a text recipe's outputs, and measuring its check on the
+// written bundle itself, so that the recorded figures are those the bundle reproduces.
+#include <cstdint>
+#include <string>
+
+#include "core/textworld/text_demo.h"
+
+namespace lorastudio::textworld {
+
+struct TextDemoSources {
+  std::string name;            // the bundle's name ("text-wordnet")
+  std::string recipe;          // the recipe's file name, for the record
+  std::string base_dir;        // the yes/no base model's folder
+  std::string generator_dir;   // the trained generator bundle
+  std::string suite_file;      // tasks.json
+  std::string evaluation_dir;  // evaluation.json and evaluation.md (optional)
+  bool float16 = true;         // the base model's weights as float16
+  TextDemoCheck check;         // tasks empty: the first three training and the first two held-out tasks
+};
+
+// Writes the bundle into `out_dir` (which must not exist or be empty); returns its size in bytes.
+int64_t write_text_demo(const TextDemoSources& sources, const std::string& out_dir);
+
+}  // namespace lorastudio::textworld
