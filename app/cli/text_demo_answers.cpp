@@ -44,7 +44,10 @@ nlohmann::json text_demo_answers(const textworld::TextDemo& demo, const std::vec
   for (const auto& d : definitions) items.push_back({d, -1});
   if (items.empty() && task)
     for (size_t i = 0; i < task->test.size() && items.size() < 6; ++i) items.push_back(task->test[i]);
-  if (items.empty()) items = demo.sample_definitions(6);
+  if (items.empty()) {  // other tasks' definitions: their truth is for those tasks, not for this description
+    items = demo.sample_definitions(6);
+    for (auto& e : items) e.label = -1;
+  }
   std::vector<std::string> texts;
   for (const auto& e : items) texts.push_back(e.text);
   const std::vector<double> base = textworld::answers_with(model, nullptr, texts);
