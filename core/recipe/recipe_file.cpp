@@ -15,9 +15,16 @@ std::string recipe_world(const std::string& path) {
   return r.string_at("world");
 }
 
-void check_recipe_kind(const JsonReader& r, const std::string& world) {
+RecipeHeader read_recipe_header(const JsonReader& r, const std::string& world) {
   if (r.string_at("format") != kRecipeFormat) r.fail("format", std::string("expected \"") + kRecipeFormat + "\"");
   if (r.string_at("world") != world) r.fail("world", "expected \"" + world + "\" (recipes: \"style\", \"text\")");
+  RecipeHeader h;
+  h.name = r.string_at("name");
+  if (h.name.empty() || h.name.find_first_of("/\\ ") != std::string::npos)
+    r.fail("name", "must be a non-empty folder name without spaces or slashes");
+  r.read("description", h.description);
+  r.read("seed", h.seed, (uint64_t(1) << 53));
+  return h;
 }
 
 GeneratorConfig read_recipe_generator(const JsonReader& r, const std::string& path) {

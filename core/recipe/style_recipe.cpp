@@ -79,14 +79,12 @@ StyleRecipe StyleRecipe::load(const std::string& path) {
   const JsonReader r(j, path);
   r.only({"format", "name", "description", "world", "seed", "stylizer", "styles", "generator", "evaluation", "bundle",
           "comment"});
-  check_recipe_kind(r, "style");
+  const RecipeHeader header = read_recipe_header(r, "style");
   StyleRecipe recipe;
   recipe.path = path;
-  recipe.name = r.string_at("name");
-  if (recipe.name.empty() || recipe.name.find_first_of("/\\ ") != std::string::npos)
-    r.fail("name", "must be a non-empty folder name without spaces or slashes");
-  r.read("description", recipe.description);
-  r.read("seed", recipe.seed, (uint64_t(1) << 53));
+  recipe.name = header.name;
+  recipe.description = header.description;
+  recipe.seed = header.seed;
   read_stylizer(r.child("stylizer"), recipe);
   read_styles(r.child("styles"), recipe);
   recipe.generator = read_recipe_generator(r, path);

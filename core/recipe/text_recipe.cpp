@@ -85,14 +85,12 @@ TextRecipe TextRecipe::load(const std::string& path) {
   const JsonReader r(j, path);
   r.only({"format", "name", "description", "world", "seed", "device", "vocabulary", "base", "tasks", "zoo", "generator",
           "condition_words", "evaluation", "bundle", "comment"});
-  check_recipe_kind(r, "text");
+  const RecipeHeader header = read_recipe_header(r, "text");
   TextRecipe recipe;
   recipe.path = path;
-  recipe.name = r.string_at("name");
-  if (recipe.name.empty() || recipe.name.find_first_of("/\\ ") != std::string::npos)
-    r.fail("name", "must be a non-empty folder name without spaces or slashes");
-  r.read("description", recipe.description);
-  r.read("seed", recipe.seed, (uint64_t(1) << 53));
+  recipe.name = header.name;
+  recipe.description = header.description;
+  recipe.seed = header.seed;
   r.read("device", recipe.device);
   const JsonReader v = r.child("vocabulary");
   v.only({"size"});
