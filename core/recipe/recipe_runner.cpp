@@ -5,6 +5,7 @@
 
 #include "core/recipe/recipe_state.h"
 #include "core/util/file_tree.h"
+#include "core/util/xdg_paths.h"
 
 namespace fs = std::filesystem;
 
@@ -26,6 +27,10 @@ void install_bundle(const fs::path& bundle, const std::string& install_dir) {
 std::string state_path(const std::string& cache_dir) { return (fs::path(cache_dir) / "recipe-state.json").string(); }
 
 }  // namespace
+
+std::string default_recipe_cache_dir(const std::string& recipe_name) {
+  return (fs::path(user_cache_dir()) / "recipes" / recipe_name).string();
+}
 
 const char* stage_outcome_name(StageOutcome outcome) { return kOutcomeNames[static_cast<int>(outcome)]; }
 

@@ -62,6 +62,9 @@ struct RecipeStageDefinition {
   std::function<StageResult(bool resuming)> run;
 };
 
+// $XDG_CACHE_HOME/lora-studio/recipes/<name>: where a recipe runs when no cache folder is given.
+std::string default_recipe_cache_dir(const std::string& recipe_name);
+
 // Each stage's state, without running anything.
 RecipeRunResult recipe_stages_status(const std::vector<RecipeStageDefinition>& stages, const std::string& cache_dir);
 RecipeRunResult run_recipe_stages(const std::vector<RecipeStageDefinition>& stages, const std::string& cache_dir,

@@ -46,9 +46,7 @@ void read_evaluation(const JsonReader& e, StyleRecipe& r) {
   e.only({"samples", "sampler", "steps", "guidance", "styles", "validation_pairs"});
   StyleEvaluationOptions& o = r.evaluation;
   e.read("samples", o.samples, 1, 1000);
-  e.read("sampler", o.generate.sampler, {"ddim", "ddpm", "dpmpp"});
-  e.read("steps", o.generate.steps, 1, 1000);
-  e.read("guidance", o.generate.guidance, 0.0, 50.0);
+  read_sampling(e, o.generate);
   e.read("validation_pairs", o.validation_pairs, 1, 100000);
   if (e.has("styles")) o.styles = e.strings_at("styles");
   o.patch = r.harvest.patch;

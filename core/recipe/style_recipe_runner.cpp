@@ -12,7 +12,6 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/number_text.h"
-#include "core/util/xdg_paths.h"
 #include "core/zoo/zoo.h"
 
 namespace fs = std::filesystem;
@@ -147,7 +146,7 @@ StageResult run_stage(RecipeStage stage, Context& c) {
 }
 
 RecipeRunOptions resolved(const StyleRecipe& recipe, RecipeRunOptions o) {
-  if (o.cache_dir.empty()) o.cache_dir = (fs::path(user_cache_dir()) / "recipes" / recipe.name).string();
+  if (o.cache_dir.empty()) o.cache_dir = default_recipe_cache_dir(recipe.name);
   if (o.photos_dir.empty()) o.photos_dir = PhotoSet::default_dir();
   return o;
 }

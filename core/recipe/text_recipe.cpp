@@ -58,9 +58,7 @@ void read_evaluation(const JsonReader& e, TextRecipe& r) {
   e.only({"samples", "sampler", "steps", "guidance", "tasks", "memorization_tasks"});
   textworld::TextEvaluationOptions& o = r.evaluation;
   e.read("samples", o.samples, 1, 1000);
-  e.read("sampler", o.generate.sampler, {"ddim", "ddpm", "dpmpp"});
-  e.read("steps", o.generate.steps, 1, 1000);
-  e.read("guidance", o.generate.guidance, 0.0, 50.0);
+  read_sampling(e, o.generate);
   e.read("memorization_tasks", o.memorization_tasks, 0, 100000);
   if (e.has("tasks")) o.tasks = e.strings_at("tasks");
 }
@@ -141,7 +139,7 @@ nlohmann::json TextRecipe::stage_parameters(const std::string& stage) const {
             {"guidance", e.generate.guidance}, {"tasks", e.tasks}, {"memorization_tasks", e.memorization_tasks}, {"seed", seed}};
   }
   if (stage == "bundle")
-    return {{"name", name}, {"float16", float16}, {"check_tasks", check.tasks}, {"check_samples", check.samples},
+    return {{"name", name}, {"max_length", harvest.max_length}, {"float16", float16}, {"check_tasks", check.tasks}, {"check_samples", check.samples},
             {"check_steps", check.steps}, {"seed", seed}};
   throw Error("unknown text recipe stage \"" + stage + "\"");
 }

@@ -13,7 +13,6 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/number_text.h"
-#include "core/util/xdg_paths.h"
 #include "core/wordnet/task_suite_file.h"
 #include "core/zoo/zoo.h"
 
@@ -174,6 +173,7 @@ StageResult run_bundle(Context& c) {
   src.generator_dir = c.path("generator").string();
   src.suite_file = c.path("tasks.json").string();
   src.evaluation_dir = c.path("evaluation").string();
+  src.max_length = c.recipe.harvest.max_length;
   src.float16 = c.recipe.float16;
   src.check = c.recipe.check;
   const int64_t bytes = textworld::write_text_demo(src, c.path("bundle").string());
@@ -203,7 +203,7 @@ std::string output_of(const std::string& stage) {
 }
 
 RecipeRunOptions resolved(const TextRecipe& recipe, RecipeRunOptions o) {
-  if (o.cache_dir.empty()) o.cache_dir = (fs::path(user_cache_dir()) / "recipes" / recipe.name).string();
+  if (o.cache_dir.empty()) o.cache_dir = default_recipe_cache_dir(recipe.name);
   return o;
 }
 

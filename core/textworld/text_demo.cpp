@@ -66,6 +66,7 @@ TextDemo TextDemo::load(const std::string& dir) {
   d.dir = dir;
   d.name = r.string_at("name");
   r.read("recipe", d.recipe);
+  r.read("max_length", d.max_length, 8, 4096);
   d.check = TextDemoCheck::from_json(r.at("check"), path + ": check");
   d.suite = wordnet::load_task_suite((fs::path(dir) / "tasks.json").string());
   for (const char* f : {"base/config.json", "base/model.safetensors", "base/vocab.txt", "generator/generator.json"})
@@ -75,7 +76,11 @@ TextDemo TextDemo::load(const std::string& dir) {
   return d;
 }
 
-YesNoModel TextDemo::base() const { return YesNoModel::load(base_dir()); }
+YesNoModel TextDemo::base() const {
+  YesNoModel model = YesNoModel::load(base_dir());
+  model.set_max_length(max_length);
+  return model;
+}
 ConditionalGenerator TextDemo::generator() const { return ConditionalGenerator::load(generator_dir()); }
 
 const wordnet::WordNetTask* TextDemo::match(const std::string& text) const {
@@ -118,7 +123,7 @@ TaskCondition demo_condition(const std::string& text, const std::vector<std::str
 }
 
 std::vector<double> answers_with(YesNoModel& model, const LoraAdapter* adapter, const std::vector<std::string>& texts) {
-  const YesNoTexts encoded = model.encode(texts, {}, 64);
+  const YesNoTexts encoded = model.encode(texts);
   if (!adapter) return model.yes_probability(encoded);
   models::AttachedAdapter attached(*model.module(), *adapter, models::AdapterMode::Merged);
   return model.yes_probability(encoded);

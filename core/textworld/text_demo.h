@@ -46,13 +46,14 @@ class TextDemo {
   static TextDemo load(const std::string& dir);
 
   std::string dir, name, recipe;
+  int64_t max_length = 64;  // tokens per input the adapters were harvested with (the base model cuts to it)
   wordnet::TaskSuite suite;
   nlohmann::json evaluation;
   TextDemoCheck check;
 
   std::string base_dir() const { return dir + "/base"; }
   std::string generator_dir() const { return dir + "/generator"; }
-  YesNoModel base() const;
+  YesNoModel base() const;  // cutting inputs to max_length
   ConditionalGenerator generator() const;
   // The task one of whose descriptions (training paraphrases or the unseen one) is `text`, ignoring case,
   // spacing and punctuation; null when none is.

@@ -69,6 +69,7 @@ std::vector<std::string> default_check_tasks(const wordnet::TaskSuite& suite) {
 
 void write_demo_json(const TextDemoSources& src, const TextDemoCheck& check, const fs::path& out) {
   const nlohmann::json j = {{"format", kTextDemoFormat}, {"world", "text"}, {"name", src.name}, {"recipe", src.recipe},
+                            {"max_length", src.max_length},
                             {"check", check.to_json()}};
   write_file_atomically((out / "demo.json").string(), j.dump(2) + "\n");
 }

@@ -15,6 +15,7 @@ struct TextDemoSources {
   std::string generator_dir;   // the trained generator bundle
   std::string suite_file;      // tasks.json
   std::string evaluation_dir;  // evaluation.json and evaluation.md (optional)
+  int64_t max_length = 64;     // tokens per input the zoo was harvested with
   bool float16 = true;         // the base model's weights as float16
   TextDemoCheck check;         // tasks empty: the first three training and the first two held-out tasks
 };

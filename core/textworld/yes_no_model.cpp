@@ -54,7 +54,7 @@ YesNoModel::YesNoModel(models::BertForPreTraining model, std::shared_ptr<const t
 YesNoTexts YesNoModel::encode(const std::vector<std::string>& texts, const std::vector<int>& labels,
                               int64_t max_length) const {
   if (!labels.empty() && labels.size() != texts.size()) throw Error("yes/no texts: as many labels as texts are needed");
-  const size_t room = static_cast<size_t>(std::max<int64_t>(1, max_length - 4));
+  const size_t room = static_cast<size_t>(std::max<int64_t>(1, (max_length > 0 ? max_length : max_length_) - 4));
   YesNoTexts out;
   for (size_t i = 0; i < texts.size(); ++i) {
     std::vector<int64_t> ids{cls_};

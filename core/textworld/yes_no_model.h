@@ -41,8 +41,9 @@ class YesNoModel {
   YesNoModel(models::BertForPreTraining model, std::shared_ptr<const text::Tokenizer> tokenizer,
              const std::vector<std::string>& vocabulary, const std::string& label);
 
+  // `max_length` 0: the model's own (set_max_length; 64 unless set).
   YesNoTexts encode(const std::vector<std::string>& texts, const std::vector<int>& labels = {},
-                    int64_t max_length = 64) const;
+                    int64_t max_length = 0) const;
   YesNoBatch batch(const YesNoTexts& texts, const std::vector<int64_t>& rows) const;
   // [rows, 2] logits of (no, yes) at the mask, in the model's current mode and gradient state.
   torch::Tensor logits(const YesNoBatch& batch);
@@ -50,6 +51,10 @@ class YesNoModel {
   std::vector<double> yes_probability(const YesNoTexts& texts, int64_t chunk = 256);
   // The share of labelled texts answered right (P(yes) > 1/2 ⇔ label 1).
   double accuracy(const YesNoTexts& texts, int64_t chunk = 256);
+
+  // Tokens per input, specials included, that encode() cuts to by default: what the adapters were trained with.
+  void set_max_length(int64_t max_length) { max_length_ = max_length; }
+  int64_t max_length() const { return max_length_; }
 
   models::BertForPreTraining& module() { return model_; }
   const text::Tokenizer& tokenizer() const { return *tokenizer_; }
@@ -60,6 +65,7 @@ class YesNoModel {
   models::BertForPreTraining model_;
   std::shared_ptr<const text::Tokenizer> tokenizer_;
   int64_t cls_ = 0, sep_ = 0, mask_ = 0, yes_ = 0, no_ = 0;
+  int64_t max_length_ = 64;
   torch::Tensor candidates_;  // (no, yes)
 };
 
