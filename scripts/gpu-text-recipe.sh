@@ -20,5 +20,6 @@ if [ -n "${OUT:-}" ]; then
   for f in evaluation/evaluation.json evaluation/evaluation.md; do [ -f "$cache/$f" ] && cp "$cache/$f" "$OUT/"; done
   [ -d "$cache/base" ] && tar -czf "$OUT/base.tar.gz" -C "$cache" base vocab.txt tasks.json 2>/dev/null || true
   [ -d "$cache/generator" ] && tar -czf "$OUT/generator.tar.gz" -C "$cache" --exclude=state generator || true
+  [ -f "$cache/bundle/demo.json" ] && tar -czf "$OUT/bundle.tar.gz" -C "$cache" bundle || true
 fi
 exit $rc

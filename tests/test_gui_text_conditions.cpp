@@ -1,7 +1,7 @@
-// The studio on a text world (the synthetic one, built small here): task descriptions with few-shot examples
-// as conditions, a typed description of one's own (refused when empty, not added twice), generation and
-// scoring for both, the bar preview of the text world, a walk between two descriptions, and a project that
-// brings the typed description back. Images are refused in words.
+// The studio on a text world (the synthetic one, built small here, and the shipped WordNet bundle): task
+// descriptions with few-shot examples as conditions, a typed description of one's own (refused when empty, not
+// added twice), generation and scoring for both, the bar preview of the text world, a walk between two
+// descriptions, and a project that brings the typed description back. Images are refused in words.
 #include <QtTest/QtTest>
 
 #include <cmath>
@@ -16,6 +16,7 @@
 
 #include "app/gui/candidate_store.h"
 #include "app/gui/studio_window.h"
+#include "core/textworld/text_demo.h"
 #include "core/world/synthetic_text_world.h"
 #include "tests/support/test_main.h"
 #include "tests/support/test_paths.h"
@@ -143,6 +144,39 @@ class TestGuiTextConditions : public QObject {
     int rescored = 0;
     for (const auto& r : reopened.candidates()->rows()) rescored += std::isfinite(r.score);
     QCOMPARE(rescored, 6);  // the typed description's stay unscored: its text came back, not a task's
+  }
+
+  // The text world's shipped bundle: its suite's tasks as conditions, a task's candidates scored by test accuracy
+  // (percent), a typed paraphrase of a task scored as that task, the merged model's answers as preview.
+  void opensTheTextWorldBundle() {
+    const std::string bundle = lorastudio::test::project_path("models/demo/text-wordnet");
+    const lorastudio::textworld::TextDemo demo = lorastudio::textworld::TextDemo::load(bundle);
+    StudioWindow window(nullptr, false);
+    window.show();
+    QSignalSpy loaded(&window, &StudioWindow::demo_loaded), failed(&window, &StudioWindow::failed);
+    window.open_demo(QString::fromStdString(bundle));
+    QVERIFY(loaded.wait(60000));
+    QVERIFY(window.text_conditions());
+    QCOMPARE(window.condition_count(), static_cast<int>(demo.suite.tasks.size()));
+    const QString task = QString::fromStdString(demo.suite.tasks.front().name);
+    QVERIFY(window.add_text_condition(QString::fromStdString(demo.suite.tasks.front().unseen_paraphrase)));
+    QVERIFY(generate_for(window, task));
+    QVERIFY(generate_for(window, QStringLiteral("yours 1")));
+    QTRY_VERIFY_WITH_TIMEOUT(window.candidates()->scoring() == 0, 60000);
+    int scored = 0, typed = 0;
+    for (const auto& r : window.candidates()->rows()) {
+      const bool percent = std::isfinite(r.score) && r.score >= 0 && r.score <= 100 && r.rank > 0;
+      scored += r.condition == task && percent;
+      typed += r.condition == QStringLiteral("yours 1") && percent;
+    }
+    QCOMPARE(scored, 6);
+    QCOMPARE(typed, 6);
+    auto* panel = window.interpolation_panel();
+    const auto rows = window.candidates()->rows();
+    panel->set_ends(rows.front().id, rows.back().id);
+    panel->set_lambda(0.4);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->has_preview() && panel->caption().contains(QStringLiteral("answered right")), 20000);
+    QCOMPARE(failed.count(), 0);
   }
 };
 

@@ -61,7 +61,7 @@ class TrajectoryView : public QWidget {
     QVector<int> points;  // scene indices it draws, in order
   };
   void add_layer(QCPAbstractPlottable* plottable, PointKind kind, QVector<int> points);
-  void add_kind_legend(const TrajectoryScene& scene);
+  void add_kind_legend(const TrajectoryScene& scene, int unnamed);
   void on_mouse_move(QMouseEvent* event);
   void on_mouse_press(QMouseEvent* event);
   void refresh_layers();

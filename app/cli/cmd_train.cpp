@@ -50,7 +50,8 @@ int run_train(int argc, char** argv) {
   }
   std::cout << "wrote generator " << r.output_dir << "\n"
             << "  autoencoder loss " << format_double(r.final_autoencoder_loss, 4) << ", relative reconstruction error "
-            << format_double(r.reconstruction_error, 4) << "\n"
+            << format_double(r.reconstruction_error, 4) << " (" << format_double(r.reconstruction_to_spread, 3)
+            << "× the spread of a task's checkpoints)\n"
             << "  diffusion loss " << format_double(r.final_diffusion_loss, 4) << "\n";
   return 0;
 }

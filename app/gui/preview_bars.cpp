@@ -9,7 +9,7 @@
 namespace lorastudio::gui {
 namespace {
 
-constexpr int kRow = 26, kMargin = 10, kValueWidth = 44;
+constexpr int kRow = 26, kMargin = 10;
 
 // x of `v` on the track [left, right] for the axis [lo, hi].
 double track_x(double v, double lo, double hi, int left, int right) {
@@ -31,7 +31,13 @@ QImage draw_preview_bars(const std::vector<PreviewBar>& bars, int width) {
   int label_width = 0;
   for (const auto& b : bars) label_width = std::max(label_width, metrics.horizontalAdvance(QString::fromStdString(b.label)));
   label_width = std::min(label_width + 8, width / 3);
-  const int left = kMargin + label_width, right = width - kMargin - kValueWidth;
+  QFont bold = font;
+  bold.setBold(true);
+  const QFontMetrics bold_metrics(bold);
+  int value_width = 0;  // the widest value as drawn (bold for highlighted bars)
+  for (const auto& b : bars) value_width = std::max(value_width, bold_metrics.horizontalAdvance(QString::fromStdString(b.text)) + 4);
+  value_width = std::min(value_width, width / 4);
+  const int left = kMargin + label_width, right = width - kMargin - value_width - 6;
   for (size_t i = 0; i < bars.size(); ++i) {
     const PreviewBar& b = bars[i];
     const int y = kMargin + static_cast<int>(i) * kRow;
@@ -48,10 +54,8 @@ QImage draw_preview_bars(const std::vector<PreviewBar>& bars, int width) {
       const double r = track_x(b.reference, b.lo, b.hi, left, right);
       painter.fillRect(QRectF(r - 1, y + 2, 2, kRow - 4), QColor(30, 30, 30));
     }
-    QFont value = font;
-    value.setBold(b.highlight);
-    painter.setFont(value);
-    painter.drawText(QRect(right + 6, y, kValueWidth, kRow), Qt::AlignVCenter | Qt::AlignLeft, QString::fromStdString(b.text));
+    painter.setFont(b.highlight ? bold : font);
+    painter.drawText(QRect(right + 6, y, value_width, kRow), Qt::AlignVCenter | Qt::AlignLeft, QString::fromStdString(b.text));
     painter.setFont(font);
   }
   return image;

@@ -81,6 +81,7 @@ void StudioWindow::build_menus() {
   });
   open->setShortcut(QKeySequence::Open);
   file->addAction(tr("Open the style demo"), this, [this] { open_demo(QStringLiteral("style-procedural")); });
+  file->addAction(tr("Open the text world (WordNet)"), this, [this] { open_demo(QStringLiteral("text-wordnet")); });
   file->addAction(tr("Open the synthetic text world"), this, [this] { open_demo(QStringLiteral("synthetic-text")); })
       ->setToolTip(tr("Task descriptions as conditions; built in your cache the first time (about 25 s)"));
   file->addAction(tr("Open project…"), this, [this] {

@@ -127,7 +127,7 @@ std::string write_condition_vectors(Context& c, const Zoo& zoo) {
   sif.fit_common_component(corpus);
   const std::string file = c.path("condition-vectors.safetensors").string();
   sif.vectors_with_component().save(file);
-  return file;
+  return fs::absolute(file).string();  // generator.json's reference holds wherever the generator is loaded from
 }
 
 StageResult run_generator(Context& c) {
@@ -173,9 +173,11 @@ StageResult run_bundle(Context& c) {
   src.generator_dir = c.path("generator").string();
   src.suite_file = c.path("tasks.json").string();
   src.evaluation_dir = c.path("evaluation").string();
+  src.harvest_dir = c.path("harvest").string();
   src.max_length = c.recipe.harvest.max_length;
   src.float16 = c.recipe.float16;
   src.check = c.recipe.check;
+  fs::remove_all(c.path("bundle"));  // what an interrupted run of this stage left
   const int64_t bytes = textworld::write_text_demo(src, c.path("bundle").string());
   return {"demo bundle of " + fixed_decimals(static_cast<double>(bytes) / 1048576.0, 2) + " MB"};
 }

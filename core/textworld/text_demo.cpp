@@ -73,6 +73,8 @@ TextDemo TextDemo::load(const std::string& dir) {
     if (!fs::exists(fs::path(dir) / f)) throw FileError((fs::path(dir) / f).string(), "is missing from the demo bundle");
   const fs::path ev = fs::path(dir) / "evaluation.json";
   if (fs::exists(ev)) d.evaluation = parse_json(read_text_file(ev.string()), ev.string());
+  const fs::path atlas = fs::path(dir) / "atlas.safetensors";
+  if (fs::exists(atlas)) d.atlas = load_latent_atlas(atlas.string());
   return d;
 }
 
@@ -106,6 +108,16 @@ std::vector<wordnet::LabelledText> TextDemo::sample_definitions(size_t count) co
       }
   }
   return out;
+}
+
+std::optional<double> TextDemo::evaluated(const std::string& task, const std::string& figure) const {
+  if (!evaluation.is_object() || !evaluation.contains("tasks") || !evaluation["tasks"].is_array()) return std::nullopt;
+  for (const auto& t : evaluation["tasks"]) {
+    if (!t.is_object() || t.value("task", "") != task || !t.contains("test") || !t["test"].is_object()) continue;
+    const auto& v = t["test"];
+    if (v.contains(figure) && v[figure].is_number()) return v[figure].get<double>();
+  }
+  return std::nullopt;
 }
 
 bool is_text_demo(const std::string& dir) {

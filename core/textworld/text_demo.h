@@ -7,14 +7,18 @@
 //                      (the recipe's trimmed set with the fitted SIF common component)
 //   tasks.json         the task suite with each task's two shots and its test split (no training or dev data)
 //   evaluation.json/md the recipe's Table 1
+//   atlas.safetensors  every harvested checkpoint (training and held-out zoos) and each task's soup in the generator's
+//                      latent space, for the studio's trajectory view (absent in older bundles)
 // The check: figures the bundle reproduces with today's code — the test accuracy of adapters generated with a fixed
 // seed for a few tasks — so a stale bundle is caught by a test.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/generator/conditional_generator.h"
+#include "core/generator/latent_atlas.h"
 #include "core/lora/lora_adapter.h"
 #include "core/textworld/yes_no_model.h"
 #include "core/wordnet/wordnet_task_suite.h"
@@ -50,6 +54,7 @@ class TextDemo {
   wordnet::TaskSuite suite;
   nlohmann::json evaluation;
   TextDemoCheck check;
+  LatentAtlas atlas;  // empty when the bundle has none
 
   std::string base_dir() const { return dir + "/base"; }
   std::string generator_dir() const { return dir + "/generator"; }
@@ -61,6 +66,9 @@ class TextDemo {
   // A few definitions to answer when the description matches no task: the first positive test definition of
   // `count` tasks spread over the suite.
   std::vector<wordnet::LabelledText> sample_definitions(size_t count) const;
+  // One of the task's test figures in the recorded evaluation ("best_original", "soup", "oracle", …: evaluation.json);
+  // null when the evaluation lacks it.
+  std::optional<double> evaluated(const std::string& task, const std::string& figure) const;
 };
 
 // Whether DIR/demo.json is a text demo's (its "format").

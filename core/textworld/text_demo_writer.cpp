@@ -2,12 +2,15 @@
 
 #include <filesystem>
 
+#include "core/generator/latent_atlas.h"
 #include "core/io/checkpoint_reader.h"
 #include "core/io/safetensors_writer.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
+#include "core/textworld/text_zoo.h"
 #include "core/wordnet/task_suite_file.h"
+#include "core/zoo/zoo.h"
 
 namespace fs = std::filesystem;
 
@@ -40,7 +43,10 @@ void write_generator(const TextDemoSources& src, const fs::path& out) {
   nlohmann::json& condition = g["config"]["condition"];
   const std::string model = condition.value("model", "");
   if (!model.empty()) {
-    const fs::path from = fs::path(model).is_relative() ? fs::path(src.generator_dir) / model : fs::path(model);
+    // Relative: to the generator's folder (as ConditionalGenerator::load reads it), else as written (older recipe runs
+    // recorded the path relative to the folder they ran in).
+    fs::path from = fs::path(model).is_relative() ? fs::path(src.generator_dir) / model : fs::path(model);
+    if (!fs::exists(from) && fs::exists(model)) from = model;
     if (!fs::exists(from)) throw FileError(from.string(), "does not exist: the generator's condition model");
     fs::copy_file(from, out / "condition-vectors.safetensors", fs::copy_options::overwrite_existing);
     condition["model"] = "condition-vectors.safetensors";
@@ -56,6 +62,34 @@ void write_suite(const TextDemoSources& src, const fs::path& out) {
     t.dev.clear();
   }
   wordnet::save_task_suite(out.string(), suite);
+}
+
+// Every harvested checkpoint of both zoos in the bundled generator's latent space, under the suite's task names
+// (what the studio's trajectory view embeds beside the sampling paths).
+void write_atlas(const TextDemoSources& src, const fs::path& out) {
+  const wordnet::TaskSuite suite = wordnet::load_task_suite(src.suite_file);
+  ConditionalGenerator generator = ConditionalGenerator::load((out / "generator").string());
+  std::vector<AtlasTask> tasks;
+  for (const auto& [dir, held_out] : {std::pair{text_zoo_dir(src.harvest_dir), false}, {text_held_out_zoo_dir(src.harvest_dir), true}}) {
+    if (!fs::exists(fs::path(dir) / "zoo.json")) continue;
+    const Zoo zoo = Zoo::open(dir);
+    for (const auto& t : suite.tasks)
+      if (t.held_out == held_out && zoo.has_task(zoo_task_name(t.name)))
+        tasks.push_back({t.name, zoo.task_params(zoo_task_name(t.name)).clone(), held_out});
+  }
+  if (tasks.empty()) throw FileError(src.harvest_dir, "holds no zoo of the suite's tasks: the demo's atlas needs one");
+  LatentAtlas atlas = build_latent_atlas(generator, tasks);
+  // Evenly spaced checkpoints of each task: the atlas stays small while every task keeps its spread.
+  std::vector<int64_t> keep;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    const torch::Tensor rows = atlas.task_index.eq(static_cast<int64_t>(t)).nonzero().squeeze(1);
+    const int64_t n = rows.size(0), k = std::min<int64_t>(n, std::max<int64_t>(1, src.atlas_checkpoints));
+    for (int64_t i = 0; i < k; ++i) keep.push_back(rows[k > 1 ? i * (n - 1) / (k - 1) : n - 1].item<int64_t>());
+  }
+  const torch::Tensor index = torch::tensor(keep, torch::kLong);
+  atlas.latents = atlas.latents.index_select(0, index);
+  atlas.task_index = atlas.task_index.index_select(0, index);
+  save_latent_atlas(atlas, (out / "atlas.safetensors").string(), src.float16);
 }
 
 std::vector<std::string> default_check_tasks(const wordnet::TaskSuite& suite) {
@@ -90,6 +124,7 @@ int64_t write_text_demo(const TextDemoSources& src, const std::string& out_dir) 
   write_base(src, out / "base");
   write_generator(src, out / "generator");
   write_suite(src, out / "tasks.json");
+  if (!src.harvest_dir.empty()) write_atlas(src, out);
   for (const char* f : {"evaluation.json", "evaluation.md"})
     if (!src.evaluation_dir.empty() && fs::exists(fs::path(src.evaluation_dir) / f))
       fs::copy_file(fs::path(src.evaluation_dir) / f, out / f);

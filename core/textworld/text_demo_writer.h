@@ -15,6 +15,8 @@ struct TextDemoSources {
   std::string generator_dir;   // the trained generator bundle
   std::string suite_file;      // tasks.json
   std::string evaluation_dir;  // evaluation.json and evaluation.md (optional)
+  std::string harvest_dir;     // the zoo harvest (zoo/, held_out_zoo/): the studio's atlas ("" writes none)
+  int64_t atlas_checkpoints = 10;  // per task, evenly spaced over its kept checkpoints (the soup uses them all)
   int64_t max_length = 64;     // tokens per input the zoo was harvested with
   bool float16 = true;         // the base model's weights as float16
   TextDemoCheck check;         // tasks empty: the first three training and the first two held-out tasks

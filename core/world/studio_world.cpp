@@ -7,11 +7,13 @@
 #include "core/generator/condition_encoder.h"
 #include "core/imaging/image_io.h"
 #include "core/style/style_demo.h"
+#include "core/textworld/text_demo.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
 #include "core/world/style_studio_world.h"
 #include "core/world/synthetic_text_world.h"
+#include "core/world/text_studio_world.h"
 #include "core/world/zoo_world.h"
 
 namespace fs = std::filesystem;
@@ -62,7 +64,9 @@ std::shared_ptr<const StudioWorld> open_studio_world(const std::string& name_or_
   }
   if (SyntheticTextWorld::holds(name_or_dir)) return SyntheticTextWorld::open(name_or_dir);
   if (ZooWorld::holds(name_or_dir)) return ZooWorld::open(name_or_dir);
-  return StyleStudioWorld::load(find_demo_bundle(name_or_dir, models_dir));
+  const std::string bundle = find_demo_bundle(name_or_dir, models_dir);
+  if (textworld::is_text_demo(bundle)) return TextStudioWorld::load(bundle);
+  return StyleStudioWorld::load(bundle);
 }
 
 }  // namespace lorastudio

@@ -53,7 +53,7 @@ bool world_file_has_format(const std::string& dir, const std::string& format);
 using WorldProgress = std::function<void(const std::string& what)>;
 
 // `name_or_dir`: "synthetic-text" (built in the user's cache on first use, in seconds), a folder holding a world
-// (a style bundle's demo.json, a synthetic world's or a trained generator's world.json: zoo_world.h), or a
+// (a style or text bundle's demo.json, a synthetic world's or a trained generator's world.json: zoo_world.h), or a
 // bundle's name under $LORASTUDIO_DEMOS or `models_dir`/demo. Throws FileError
 // naming the folder and the problem.
 std::shared_ptr<const StudioWorld> open_studio_world(const std::string& name_or_dir, const std::string& models_dir,
