@@ -5,5 +5,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/install-deps.sh"
 bash "$root/scripts/fetch-photos.sh"  # the style world's photos (Debian packages, into the cache)
+bash "$root/scripts/fetch-word-vectors.sh"  # word vectors for text conditions one trains on (npm, into the cache)
 bash "$root/scripts/build.sh" -DLORASTUDIO_BUILD_GUI=ON
 exec "${LORASTUDIO_BUILD_DIR:-$root/build}/app/gui/lora-studio" "$@"

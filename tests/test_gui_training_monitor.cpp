@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "app/gui/studio_window.h"
+#include "core/text/word_vectors.h"
 #include "tests/support/stall_watchdog.h"
 #include "tests/support/test_main.h"
 #include "tests/support/test_paths.h"
@@ -49,6 +50,10 @@ class TestGuiTrainingMonitor : public QObject {
   // Synthetic zoos go to a cache of the test's own, the remembered form to a test configuration.
   void initTestCase() {
     QVERIFY(cache_.isValid());
+    // The user's fetched word vectors (text_task_small.json's condition) stay where they are; the rest of the cache
+    // is this test's own.
+    if (qEnvironmentVariableIsEmpty("LORASTUDIO_WORD_VECTORS"))
+      qputenv("LORASTUDIO_WORD_VECTORS", QByteArray::fromStdString(lorastudio::text::WordVectors::cache_directory().string()));
     qputenv("XDG_CACHE_HOME", cache_.path().toUtf8());
     QStandardPaths::setTestModeEnabled(true);
   }

@@ -137,6 +137,48 @@ class TestGuiTrajectoryView : public QObject {
     QVERIFY(text.contains(scene.space));
     QVERIFY(!QFile::exists(svg + QStringLiteral(".part")));
   }
+
+  // A world of many tasks (the text world has 160): the legend names the tasks generated for and gives the others'
+  // checkpoints one entry, on screen and in the SVG; a scene of a few tasks still names them all.
+  void aCrowdedLegendNamesOnlyTheTasksGeneratedFor_data() {
+    QTest::addColumn<int>("tasks");
+    QTest::addColumn<int>("named");
+    QTest::newRow("few tasks") << 3 << 3;
+    QTest::newRow("40 tasks") << 40 << 1;
+  }
+  void aCrowdedLegendNamesOnlyTheTasksGeneratedFor() {
+    QFETCH(int, tasks);
+    QFETCH(int, named);
+    std::vector<float> xy;
+    TrajectoryScene scene = demo_scene(xy);  // generated for task 1
+    for (int g = 3; g < tasks; ++g) {
+      scene.groups.push_back({QStringLiteral("task %1").arg(g), QColor()});
+      for (int i = 0; i < 4; ++i) {
+        ScenePoint p;
+        p.group = g;
+        scene.points.push_back(p);
+        xy.push_back(static_cast<float>(g));
+        xy.push_back(static_cast<float>(i));
+      }
+    }
+    const LegendGroups legend = legend_groups(scene);
+    QCOMPARE(legend.named.size(), named);
+    QCOMPARE(legend.others, tasks - named);
+    if (named == 1) QCOMPARE(legend.named.front(), 1);
+    TrajectoryView view;
+    view.set_scene(scene);
+    view.set_positions(std::make_shared<const std::vector<float>>(xy));
+    QTemporaryDir dir;
+    const QString svg = dir.filePath(QStringLiteral("view.svg"));
+    QVERIFY(view.export_svg(svg));
+    QFile file(svg);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(file.readAll());
+    QCOMPARE(text.contains(QStringLiteral("style 0")), named > 1);
+    QVERIFY(text.contains(QStringLiteral(">style 1<")));
+    QCOMPARE(text.contains(QStringLiteral("other tasks")), named < tasks);
+    if (named < tasks) QVERIFY(text.contains(QStringLiteral("checkpoints of %1 other tasks").arg(tasks - named)));
+  }
 };
 
 #include "tests/support/test_main.h"

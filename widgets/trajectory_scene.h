@@ -42,6 +42,15 @@ struct TrajectoryScene {
   QColor color_of(int group) const;  // the group's own colour, else the palette's
 };
 
+// The groups a legend names: every group, or in a scene of more than `max_named` groups (the text world's 160
+// tasks) only those with points besides checkpoints and soups (generated for, walked); `others` counts the
+// unnamed groups that have checkpoints, which a legend gives one neutral entry.
+struct LegendGroups {
+  QVector<int> named;
+  int others = 0;
+};
+LegendGroups legend_groups(const TrajectoryScene& scene, int max_named = 16);
+
 // Positions of the first N scene points: x0, y0, x1, y1, ... (immutable, shared between threads).
 using ScenePositions = std::shared_ptr<const std::vector<float>>;
 

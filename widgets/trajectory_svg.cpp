@@ -92,12 +92,15 @@ QString trajectory_svg(const TrajectoryScene& scene, const std::vector<float>& x
       const QColor color = scene.color_of(p.group);
       s << shape(kind, f.map(xy[2 * i], xy[2 * i + 1]), color);
     }
-  for (int g = 0; g < scene.groups.size(); ++g) {
-    const int y = 60 + 18 * g, x = width - 170;
-    const QColor color = scene.color_of(g);
+  const LegendGroups legend = legend_groups(scene);
+  const auto entry = [&](int row, const QColor& color, const QString& text) {
+    const int y = 60 + 18 * row, x = width - 170;
     s << "<circle cx='" << x << "' cy='" << y - 4 << "' r='4' fill='" << color.name() << "'/><text x='" << x + 10
-      << "' y='" << y << "' font-size='12'>" << scene.groups[g].name.toHtmlEscaped() << "</text>\n";
-  }
+      << "' y='" << y << "' font-size='12'>" << text.toHtmlEscaped() << "</text>\n";
+  };
+  for (int row = 0; row < legend.named.size(); ++row) entry(row, scene.color_of(legend.named[row]), scene.groups[legend.named[row]].name);
+  if (legend.others > 0)
+    entry(static_cast<int>(legend.named.size()), QColor(110, 110, 110), QStringLiteral("checkpoints of %1 other tasks").arg(legend.others));
   s << "</svg>\n";
   return out;
 }

@@ -14,8 +14,6 @@
 namespace lorastudio::widgets {
 namespace {
 
-constexpr int kLegendGroups = 16;  // more tasks than this: the legend names only those generated for
-
 QCPScatterStyle vector_marker(PointKind kind, const QColor& color) {
   switch (kind) {
     case PointKind::Checkpoint: return QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 6);
@@ -41,14 +39,6 @@ QCPScatterStyle marker(PointKind kind, const QColor& color) {
   shape.drawShape(&painter, side / 2.0, side / 2.0);
   painter.end();
   return QCPScatterStyle(pixmap);
-}
-
-// Per group: whether a generated adapter, a walk or an interpolation of it is in the scene.
-QVector<bool> groups_in_use(const TrajectoryScene& scene) {
-  QVector<bool> used(scene.groups.size(), false);
-  for (const ScenePoint& p : scene.points)
-    if (p.kind != PointKind::Checkpoint && p.kind != PointKind::Soup && p.group >= 0 && p.group < used.size()) used[p.group] = true;
-  return used;
 }
 
 }  // namespace
@@ -147,10 +137,9 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
     add_layer(curve, walk ? first.kind : PointKind::SampleStep, it.value());
   }
   QVector<bool> named(scene.groups.size(), false);  // a group is named in the legend once, by its first kind
-  // A world of many tasks (the text world's 160) names in the legend only the tasks generated for; the others'
-  // checkpoints get one neutral entry (add_kind_legend), so the legend never outgrows the plot.
-  const QVector<bool> in_use = groups_in_use(scene);
-  const bool crowded = scene.groups.size() > kLegendGroups;
+  // A world of many tasks names only those generated for; the others' checkpoints share one entry (add_kind_legend),
+  // so the legend never outgrows the plot.
+  const LegendGroups legend = legend_groups(scene);
   for (const PointKind kind : {PointKind::Checkpoint, PointKind::Soup, PointKind::Generated, PointKind::Walk, PointKind::Interpolated}) {
     for (int g = 0; g < scene.groups.size(); ++g) {
       QVector<int> members;
@@ -163,13 +152,13 @@ void TrajectoryView::set_scene(const TrajectoryScene& scene) {
       graph->setName(scene.groups[g].name);
       // The legend names groups by their checkpoints (kinds once, below); a group without any (a condition of
       // one's own) by its generated adapters.
-      if (named[g] || (kind != PointKind::Checkpoint && kind != PointKind::Generated) || (crowded && !in_use[g]))
+      if (named[g] || (kind != PointKind::Checkpoint && kind != PointKind::Generated) || !legend.named.contains(g))
         graph->removeFromLegend();
       named[g] = true;
       add_layer(graph, kind, members);
     }
   }
-  add_kind_legend(scene, crowded ? static_cast<int>(std::count(in_use.begin(), in_use.end(), false)) : 0);
+  add_kind_legend(scene, legend.others);
   highlight_marker_ = plot_->addGraph();
   highlight_marker_->setLineStyle(QCPGraph::lsNone);
   highlight_marker_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(QColor(20, 20, 20, 150), 1.0), Qt::NoBrush, 9));
