@@ -19,14 +19,10 @@ double median(std::vector<double> v) {
 // Each adapter's test accuracy on the task, printed with the base model's.
 nlohmann::json task_accuracy(textworld::YesNoModel& model, const std::vector<LoraAdapter>& adapters,
                              const wordnet::WordNetTask& task) {
-  std::vector<std::string> texts;
-  std::vector<int> labels;
-  for (const auto& e : task.test) texts.push_back(e.text), labels.push_back(e.label);
-  const double base = textworld::yes_no_accuracy(textworld::answers_with(model, nullptr, texts), labels);
-  std::vector<double> accuracy;
-  for (const auto& a : adapters) accuracy.push_back(textworld::yes_no_accuracy(textworld::answers_with(model, &a, texts), labels));
+  const double base = textworld::split_accuracy(model, task.test, nullptr);
+  const std::vector<double> accuracy = textworld::split_accuracies(model, task.test, adapters);
   std::cout << "task \"" << task.name << "\"" << (task.held_out ? " (held out: the generator never saw it)" : "")
-            << ", test accuracy over " << texts.size() << " definitions: base " << percent(base) << "; adapters";
+            << ", test accuracy over " << task.test.size() << " definitions: base " << percent(base) << "; adapters";
   for (double v : accuracy) std::cout << " " << percent(v);
   std::cout << "\n";
   return {{"task", task.name}, {"held_out", task.held_out}, {"base_test_accuracy", base}, {"test_accuracy", accuracy}};

@@ -141,6 +141,19 @@ std::vector<double> answers_with(YesNoModel& model, const LoraAdapter* adapter, 
   return model.yes_probability(encoded);
 }
 
+double split_accuracy(YesNoModel& model, const std::vector<wordnet::LabelledText>& split, const LoraAdapter* adapter) {
+  std::vector<int> labels;
+  for (const auto& e : split) labels.push_back(e.label);
+  return yes_no_accuracy(answers_with(model, adapter, texts_of(split)), labels);
+}
+
+std::vector<double> split_accuracies(YesNoModel& model, const std::vector<wordnet::LabelledText>& split,
+                                     const std::vector<LoraAdapter>& adapters) {
+  std::vector<double> out;
+  for (const auto& a : adapters) out.push_back(split_accuracy(model, split, &a));
+  return out;
+}
+
 std::vector<TextDemoCheck::Figure> measure_text_demo_check(const TextDemo& demo, const TextDemoCheck& check) {
   YesNoModel model = demo.base();
   ConditionalGenerator generator = demo.generator();
@@ -155,14 +168,7 @@ std::vector<TextDemoCheck::Figure> measure_text_demo_check(const TextDemo& demo,
     GenerateOptions o;
     o.count = check.samples, o.steps = check.steps, o.sampler = check.sampler, o.seed = check.seed;
     const GeneratedAdapters g = generate_adapters(generator, in, o);
-    const std::vector<int> labels = [&] {
-      std::vector<int> l;
-      for (const auto& e : task->test) l.push_back(e.label);
-      return l;
-    }();
-    TextDemoCheck::Figure f{name, {}};
-    for (const auto& a : g.adapters) f.test_accuracy.push_back(yes_no_accuracy(answers_with(model, &a, texts_of(task->test)), labels));
-    out.push_back(std::move(f));
+    out.push_back({name, split_accuracies(model, task->test, g.adapters)});
   }
   return out;
 }

@@ -80,6 +80,11 @@ TaskCondition demo_condition(const std::string& text, const std::vector<std::str
 // P(yes) of each text with the adapter merged into the model (null: the base model).
 std::vector<double> answers_with(YesNoModel& model, const LoraAdapter* adapter, const std::vector<std::string>& texts);
 
+// Accuracy on `split` with the adapter merged into the model (null: the base model), and each adapter's.
+double split_accuracy(YesNoModel& model, const std::vector<wordnet::LabelledText>& split, const LoraAdapter* adapter);
+std::vector<double> split_accuracies(YesNoModel& model, const std::vector<wordnet::LabelledText>& split,
+                                     const std::vector<LoraAdapter>& adapters);
+
 // The check's figures measured now on the bundle's own networks.
 std::vector<TextDemoCheck::Figure> measure_text_demo_check(const TextDemo& demo, const TextDemoCheck& check);
 // One line per figure that differs from the recorded one by more than `tolerance` (or is missing).

@@ -7,6 +7,7 @@
 #include "core/io/safetensors_writer.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/file_tree.h"
 #include "core/util/json_reader.h"
 #include "core/textworld/text_zoo.h"
 #include "core/wordnet/task_suite_file.h"
@@ -43,10 +44,7 @@ void write_generator(const TextDemoSources& src, const fs::path& out) {
   nlohmann::json& condition = g["config"]["condition"];
   const std::string model = condition.value("model", "");
   if (!model.empty()) {
-    // Relative: to the generator's folder (as ConditionalGenerator::load reads it), else as written (older recipe runs
-    // recorded the path relative to the folder they ran in).
-    fs::path from = fs::path(model).is_relative() ? fs::path(src.generator_dir) / model : fs::path(model);
-    if (!fs::exists(from) && fs::exists(model)) from = model;
+    const fs::path from = fs::path(model).is_relative() ? fs::path(src.generator_dir) / model : fs::path(model);
     if (!fs::exists(from)) throw FileError(from.string(), "does not exist: the generator's condition model");
     fs::copy_file(from, out / "condition-vectors.safetensors", fs::copy_options::overwrite_existing);
     condition["model"] = "condition-vectors.safetensors";
@@ -108,18 +106,12 @@ void write_demo_json(const TextDemoSources& src, const TextDemoCheck& check, con
   write_file_atomically((out / "demo.json").string(), j.dump(2) + "\n");
 }
 
-int64_t folder_bytes(const fs::path& dir) {
-  int64_t bytes = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) bytes += static_cast<int64_t>(e.file_size());
-  return bytes;
-}
-
 }  // namespace
 
 int64_t write_text_demo(const TextDemoSources& src, const std::string& out_dir) {
-  const fs::path out(out_dir);
-  if (fs::exists(out) && !fs::is_empty(out)) throw FileError(out_dir, "is not empty: the demo bundle is written into a new folder");
+  // Written beside the destination and renamed into place: an interrupted run leaves no half bundle behind.
+  const fs::path out = out_dir + ".partial";
+  remove_tree(out.string());
   fs::create_directories(out);
   write_base(src, out / "base");
   write_generator(src, out / "generator");
@@ -132,10 +124,11 @@ int64_t write_text_demo(const TextDemoSources& src, const std::string& out_dir) 
   if (check.tasks.empty()) check.tasks = default_check_tasks(wordnet::load_task_suite((out / "tasks.json").string()));
   check.figures.clear();
   write_demo_json(src, check, out);
-  const TextDemo demo = TextDemo::load(out_dir);
-  check.figures = measure_text_demo_check(demo, check);
+  check.figures = measure_text_demo_check(TextDemo::load(out.string()), check);  // what the bundle as written gives
   write_demo_json(src, check, out);
-  return folder_bytes(out);
+  remove_tree(out_dir);
+  fs::rename(out, out_dir);
+  return tree_bytes(out_dir);
 }
 
 }  // namespace lorastudio::textworld

@@ -22,7 +22,7 @@ struct TextDemoSources {
   TextDemoCheck check;         // tasks empty: the first three training and the first two held-out tasks
 };
 
-// Writes the bundle into `out_dir` (which must not exist or be empty); returns its size in bytes.
+// Writes the bundle as `out_dir` (replacing what is there once the new one is complete); returns its size in bytes.
 int64_t write_text_demo(const TextDemoSources& sources, const std::string& out_dir);
 
 }  // namespace lorastudio::textworld

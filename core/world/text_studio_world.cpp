@@ -42,17 +42,15 @@ CandidateTable TextStudioWorld::candidate_table(const std::vector<LoraAdapter>& 
   if (!task)
     return lorastudio::candidate_table(demo_->atlas, latents, "", {}, {}, {},
                                        "test accuracy (none: a description the suite does not know)");
+  // A model of its own per table: merging an adapter writes into its weights, and tables are scored on workers.
   textworld::YesNoModel model = demo_->base();
-  std::vector<std::string> texts;
-  std::vector<int> labels;
-  for (const auto& e : task->test) texts.push_back(e.text), labels.push_back(e.label);
-  std::vector<double> scores;
-  for (const auto& a : adapters) scores.push_back(100 * textworld::yes_no_accuracy(textworld::answers_with(model, &a, texts), labels));
+  std::vector<double> scores = textworld::split_accuracies(model, task->test, adapters);
+  for (double& s : scores) s *= 100;
   auto percent = [](std::optional<double> v) { return v ? std::optional<double>(100 * *v) : std::nullopt; };
   const auto best = percent(demo_->evaluated(task->name, task->held_out ? "oracle" : "best_original"));
   const auto soup = percent(task->held_out ? std::nullopt : demo_->evaluated(task->name, "soup"));
   return lorastudio::candidate_table(demo_->atlas, latents, task->name, scores, best, soup,
-                                     "accuracy on " + task->name + "'s " + std::to_string(texts.size()) +
+                                     "accuracy on " + task->name + "'s " + std::to_string(task->test.size()) +
                                          " test definitions, %" + (task->held_out ? " (held out: against its oracle LoRA)" : ""));
 }
 
