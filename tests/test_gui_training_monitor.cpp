@@ -1,7 +1,7 @@
 // The training monitor: its buttons follow the training's state, its loss curves keep one curve per stage, and
 // from the studio window a generator trains on a synthetic zoo with live loss points, pauses (no step while
 // paused), continues, is cancelled (its state saved), resumes to the end and writes a generator; bad input is
-// reported in the window. The GUI thread never stalls longer than 50 ms meanwhile (a watchdog measures it).
+// reported in the window. The GUI thread never freezes meanwhile (a watchdog measures it: see test_gui_studio_window).
 #include <QtTest/QtTest>
 
 #include <QLineEdit>
@@ -225,9 +225,9 @@ class TestGuiTrainingMonitor : public QObject {
     QCOMPARE(window.candidates()->size(), 6);
     for (const auto& r : window.candidates()->rows()) QVERIFY(std::isfinite(r.score) && r.score <= 100);
     QCOMPARE(failed.count(), 1);
-    qInfo("worst GUI-thread stall while training: %.1f ms (%s); most GUI-thread CPU in one gap: %.1f ms",
-          watchdog.worst_ms(), watchdog.worst_phase(), watchdog.worst_cpu_ms());
-    QVERIFY2(watchdog.worst_ms() < 50, qPrintable(QString::number(watchdog.worst_ms())));
+    qInfo("while training: %s", watchdog.summary().c_str());
+    watchdog.write_report("gui-training-responsiveness");
+    QVERIFY2(watchdog.worst_ms() < lorastudio::test::kFreezeMs, watchdog.summary().c_str());
   }
 
   void badInputIsReportedInTheWindow_data() {
