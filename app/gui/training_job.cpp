@@ -69,7 +69,8 @@ void TrainingJob::run() {
     if (request_.ae_steps > 0) config.train.ae_steps = request_.ae_steps;
     if (request_.diffusion_steps > 0) config.train.diffusion_steps = request_.diffusion_steps;
     const Zoo zoo = Zoo::open(request_.zoo.toStdString());
-    const qint64 ae_total = config.train.ae_steps, diffusion_total = config.train.diffusion_steps;
+    const qint64 ae_total = config.autoencoder.kind == "pca" ? 0 : config.train.ae_steps;  // fitted, not trained
+    const qint64 diffusion_total = config.train.diffusion_steps;
     Q_EMIT started(ae_total, diffusion_total, zoo.checkpoint_count(), static_cast<qint64>(zoo.tasks().size()));
     const auto report = [&](const TrainProgress& p) {
       widgets::TrainingProgressView view;

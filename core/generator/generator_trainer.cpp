@@ -226,6 +226,16 @@ class GeneratorTraining {
 
 bool GeneratorTraining::train_autoencoder() {
   ParamAutoencoder& ae = gen_->autoencoder;
+  if (ae->is_linear()) {  // principal components: fitted at once, nothing to train
+    ae->fit_principal_components(data_);
+    torch::NoGradGuard no_grad;
+    result_.final_autoencoder_loss = (ae->decode(ae->encode(data_)) - data_).square().mean().item<double>();
+    st_.stage = "diffusion";
+    st_.step = 0;
+    save_module_weights(*ae, state_.file("autoencoder.safetensors"));
+    save_state();
+    return true;
+  }
   if (st_.step > 0) load_module_weights(*ae, state_.file("autoencoder.safetensors"));
   torch::optim::AdamW opt(ae->parameters(), torch::optim::AdamWOptions(tc_.ae_lr).weight_decay(tc_.weight_decay));
   if (st_.step > 0 && fs::exists(state_.file("ae_optimizer.pt"))) torch::load(opt, state_.file("ae_optimizer.pt"));

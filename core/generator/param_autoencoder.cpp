@@ -40,18 +40,22 @@ int64_t AutoencoderConfig::levels() const {
 
 int64_t AutoencoderConfig::padded_dim() const { return patch * latent_length * (int64_t(1) << levels()); }
 
+// "kind" only when not the default "conv": configs, bundles and recipe fingerprints from before it stay the same.
 nlohmann::json AutoencoderConfig::to_json() const {
-  return {{"input_dim", input_dim},         {"patch", patch},         {"channels", channels},
+  nlohmann::json j = {{"input_dim", input_dim},         {"patch", patch},         {"channels", channels},
           {"latent_channels", latent_channels}, {"latent_length", latent_length}, {"norm", norm},
           {"activation", activation},       {"input_noise", input_noise}, {"latent_noise", latent_noise},
           {"kl_weight", kl_weight}, {"coordinates", coordinates}, {"active_dim", active_dim}};
+  if (kind != "conv") j["kind"] = kind;
+  return j;
 }
 
 AutoencoderConfig AutoencoderConfig::from_json(const nlohmann::json& j, const std::string& label) {
   AutoencoderConfig c;
   const JsonReader r(j, label, "autoencoder");
-  r.only({"input_dim", "patch", "channels", "latent_channels", "latent_length", "norm", "activation", "input_noise",
+  r.only({"kind", "input_dim", "patch", "channels", "latent_channels", "latent_length", "norm", "activation", "input_noise",
           "latent_noise", "kl_weight", "coordinates", "active_dim"});
+  r.read("kind", c.kind, {"conv", "pca"});
   r.read("input_dim", c.input_dim, 0, int64_t(1) << 31);  // 0: set from the zoo
   r.read("patch", c.patch, 1, 65536);
   r.read("channels", c.channels, 1, 8192);
@@ -71,6 +75,13 @@ AutoencoderConfig AutoencoderConfig::from_json(const nlohmann::json& j, const st
 
 ParamAutoencoderImpl::ParamAutoencoderImpl(AutoencoderConfig config) : config_(std::move(config)) {
   if (config_.input_dim <= 0) throw Error("autoencoder: input_dim must be positive");
+  if (config_.active_dim > 0) kept_ = register_buffer("kept_coordinates", torch::arange(config_.active_dim, torch::kLong));
+  if (is_linear()) {
+    if (config_.kl_weight > 0) throw Error("autoencoder: kind \"pca\" has no KL term (kl_weight must be 0)");
+    pc_mean_ = register_buffer("principal_mean", torch::zeros({config_.network_dim()}));
+    pc_components_ = register_buffer("principal_components", torch::zeros({config_.latent_dim(), config_.network_dim()}));
+    return;
+  }
   const int64_t levels = config_.levels();
   const int64_t stats = config_.kl_weight > 0 ? 2 * config_.latent_channels : config_.latent_channels;
   encoder = torch::nn::Sequential();
@@ -98,7 +109,19 @@ ParamAutoencoderImpl::ParamAutoencoderImpl(AutoencoderConfig config) : config_(s
   }
   decoder->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, config_.patch, 3).padding(1)));
   register_module("decoder", decoder);
-  if (config_.active_dim > 0) kept_ = register_buffer("kept_coordinates", torch::arange(config_.active_dim, torch::kLong));
+}
+
+void ParamAutoencoderImpl::fit_principal_components(const torch::Tensor& x) {
+  if (!is_linear()) throw Error("autoencoder: only kind \"pca\" is fitted by principal components");
+  torch::NoGradGuard no_grad;
+  const torch::Tensor h = (kept_.defined() ? x.index_select(1, kept_) : x).to(torch::kDouble);
+  const torch::Tensor mean = h.mean(0);
+  const auto svd = torch::linalg_svd(h - mean, /*full_matrices=*/false);
+  const torch::Tensor directions = std::get<2>(svd);  // [min(N, D'), D'], by decreasing singular value
+  const int64_t k = std::min(directions.size(0), config_.latent_dim());
+  pc_mean_.copy_(mean.to(pc_mean_.options()));
+  pc_components_.zero_();
+  pc_components_.narrow(0, 0, k).copy_(directions.narrow(0, 0, k).to(pc_components_.options()));
 }
 
 void ParamAutoencoderImpl::set_kept_coordinates(const torch::Tensor& indices) {
@@ -110,6 +133,11 @@ void ParamAutoencoderImpl::set_kept_coordinates(const torch::Tensor& indices) {
 
 torch::Tensor ParamAutoencoderImpl::encode_stats(const torch::Tensor& x) {
   const int64_t b = x.size(0);
+  if (is_linear()) {  // component l·C + c at [c, l]
+    const torch::Tensor h = kept_.defined() ? x.index_select(1, kept_) : x;
+    const torch::Tensor coefficients = (h - pc_mean_.to(h.scalar_type())).matmul(pc_components_.to(h.scalar_type()).t());
+    return coefficients.view({b, config_.latent_length, config_.latent_channels}).transpose(1, 2).contiguous();
+  }
   const int64_t padded = config_.padded_dim();
   torch::Tensor h = kept_.defined() ? x.index_select(1, kept_) : x;
   if (padded > h.size(1)) h = torch::nn::functional::pad(h, torch::nn::functional::PadFuncOptions({0, padded - h.size(1)}));
@@ -125,8 +153,12 @@ torch::Tensor ParamAutoencoderImpl::encode(const torch::Tensor& x) {
 
 torch::Tensor ParamAutoencoderImpl::decode(const torch::Tensor& z) {
   const int64_t b = z.size(0);
-  torch::Tensor h = decoder->forward(z);  // [B, patch, length]
-  h = h.transpose(1, 2).reshape({b, -1});
+  torch::Tensor h;
+  if (is_linear()) {
+    h = z.transpose(1, 2).reshape({b, -1}).matmul(pc_components_.to(z.scalar_type())) + pc_mean_.to(z.scalar_type());
+  } else {
+    h = decoder->forward(z).transpose(1, 2).reshape({b, -1});  // [B, patch, length] -> [B, padded]
+  }
   if (!kept_.defined()) return h.narrow(1, 0, config_.input_dim);
   return torch::zeros({b, config_.input_dim}, h.options()).index_copy(1, kept_, h.narrow(1, 0, config_.active_dim));
 }

@@ -8,6 +8,11 @@
 // (Cond P-Diff's PixArt setting: 516,096 -> 256-d latent). The decoder mirrors it with transposed
 // convolutions. Training adds Gaussian noise to the input (0.001) and to the latent (e.g. 0.1), as
 // p-diff does; an optional KL term turns it into a VAE.
+//
+// kind "pca": the latent is instead the first C·L principal components of the training zoo (fitted by SVD once,
+// no training; stored as buffers), laid out so that latent position l holds components l·C … l·C + C − 1. A zoo
+// of a few thousand checkpoints spans few directions: on the text world's zoo 512 components reconstruct it with
+// a relative error under 1%, where the convolutional autoencoder of the same latent size left 66–69%.
 #include <string>
 #include <vector>
 
@@ -17,6 +22,7 @@
 namespace lorastudio {
 
 struct AutoencoderConfig {
+  std::string kind = "conv";        // conv | pca
   int64_t input_dim = 0;            // D
   int64_t patch = 64;               // values per input channel group
   std::vector<int64_t> channels = {128, 256, 256, 256};  // per level (the last repeats when there are more levels)
@@ -56,6 +62,10 @@ struct ParamAutoencoderImpl : torch::nn::Module {
   torch::Tensor decode(const torch::Tensor& z);       // [B, C, L] -> [B, D]
   // Training forward: noise on input and latent when is_training(); reparameterised for a VAE.
   AutoencoderOutput forward(const torch::Tensor& x);
+  // kind "pca": fits the mean and the leading C·L principal directions of `x` [N, D] (normalised zoo rows; the
+  // kept coordinates when there are). Fewer rows or coordinates than C·L leave the remaining directions zero.
+  void fit_principal_components(const torch::Tensor& x);
+  bool is_linear() const { return config_.kind == "pca"; }
   const AutoencoderConfig& config() const { return config_; }
   // "varying" coordinates: the indices ([active_dim], int64, ascending) of the coordinates the network sees.
   void set_kept_coordinates(const torch::Tensor& indices);
@@ -66,6 +76,7 @@ struct ParamAutoencoderImpl : torch::nn::Module {
   torch::nn::Sequential encoder{nullptr};
   torch::nn::Sequential decoder{nullptr};
   torch::Tensor kept_;  // buffer "kept_coordinates" when active_dim > 0
+  torch::Tensor pc_mean_, pc_components_;  // kind "pca": buffers "principal_mean" [D'], "principal_components" [C·L, D']
 };
 TORCH_MODULE(ParamAutoencoder);
 
