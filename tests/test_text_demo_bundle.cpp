@@ -3,12 +3,16 @@
 // its recorded check figures (generated adapters' test accuracy) within the tolerance it records; a bundle whose
 // generator changed fails the same check. Also `generate --demo text-wordnet --text …` out of the box, for a suite
 // task's description and for one the suite does not know. Needs nothing fetched: the bundle carries its word vectors.
+// A bundle records the sampling its figures were measured with ("sampling" in demo.json; absent: DDIM, 25 steps,
+// guidance 1): `generate --demo` samples so unless told otherwise, and the check samples with its own guidance (a
+// check re-measured at another guidance — the wrong variant — differs).
 #include <QtTest/QtTest>
 #include <QTemporaryDir>
 
 #include <filesystem>
 #include <fstream>
 
+#include "core/formats/adapter_io.h"
 #include "core/textworld/text_demo.h"
 #include "core/util/file_tree.h"
 #include "tests/support/cli_runner.h"
@@ -64,6 +68,48 @@ class TestTextDemoBundle : public QObject {
     }
     g.save(copy + "/generator");
     QVERIFY(!text_demo_check_differences(demo.check, measure_text_demo_check(demo, demo.check), demo.check.tolerance).empty());
+  }
+
+  void samples_as_its_figures_were_measured() {
+    QTemporaryDir tmp;
+    const std::string copy = tmp.filePath("demo").toStdString();
+    fs::copy(bundle_dir(), copy, fs::copy_options::recursive);
+    const TextDemo shipped = TextDemo::load(copy);
+    nlohmann::json j = nlohmann::json::parse(std::ifstream(copy + "/demo.json"));
+    const bool recorded = j.contains("sampling");
+    if (!recorded) QCOMPARE(shipped.sampling.guidance, 1.0);  // made before the record: the defaults
+    QCOMPARE(shipped.check.guidance, shipped.sampling.guidance);
+    j["sampling"] = {{"sampler", "ddim"}, {"steps", 20}, {"guidance", 3.5}};
+    std::ofstream(copy + "/demo.json") << j.dump(2);
+    const TextDemo demo = TextDemo::load(copy);
+    QCOMPARE(demo.sampling.guidance, 3.5);
+    QCOMPARE(demo.sampling.steps, int64_t(20));
+    const auto provenance = [&](const std::string& extra) {
+      const std::string out = tmp.filePath(QString::fromStdString("gen" + std::to_string(extra.size()))).toStdString();
+      const test::CliRun r = test::cli("generate --demo " + test::q(copy) + " --text " +
+                                       test::q(demo.suite.tasks.front().descriptions.front()) + " -n 1 -o " + test::q(out) + extra);
+      if (r.status != 0) qWarning("%s", r.output.c_str());
+      return load_adapter(out + "/adapter_000").adapter.provenance;
+    };
+    auto p = provenance("");
+    QCOMPARE(p.at("guidance"), std::string("3.5"));
+    QCOMPARE(p.at("steps"), std::string("20"));
+    p = provenance(" --guidance 1 --steps 25");  // the command line wins
+    QCOMPARE(p.at("guidance"), std::string("1"));
+    QCOMPARE(p.at("steps"), std::string("25"));
+    // The check samples with its recorded guidance: measured at another one, its figures differ.
+    TextDemoCheck other = shipped.check;
+    other.guidance = shipped.check.guidance + 3;
+    QVERIFY(!text_demo_check_differences(shipped.check, measure_text_demo_check(shipped, other), 0.0).empty());
+    j["sampling"]["guidance"] = -1;
+    std::ofstream(copy + "/demo.json") << j.dump(2);
+    bool named = false;
+    try {
+      TextDemo::load(copy);
+    } catch (const std::exception& e) {
+      named = QString(e.what()).contains("demo.json") && QString(e.what()).contains("guidance");
+    }
+    QVERIFY(named);
   }
 
   void generates_for_a_suite_task_and_for_an_unknown_one_data() {

@@ -118,14 +118,14 @@ nlohmann::json best_of_n_json(const ArgParser& p, const api::GenerationResult& o
 }
 
 // Writes the adapters into the run's staging folder; returns their names.
-nlohmann::json write_adapters(const ArgParser& p, const api::GenerationResult& out, const RunDirectory& run, const std::string& condition,
-                              const std::string& generator_dir) {
+nlohmann::json write_adapters(const ArgParser& p, const api::GenerationParams& o, const api::GenerationResult& out,
+                              const RunDirectory& run, const std::string& condition, const std::string& generator_dir) {
   nlohmann::json files = nlohmann::json::array();
   for (size_t i = 0; i < out.adapters->size(); ++i) {
     LoraAdapter a = (*out.adapters)[i];  // shares the tensors; only the provenance is its own
     a.provenance = {{"generator", fs::absolute(generator_dir).string()}, {"condition", condition},
-                    {"seed", p.get("--seed")}, {"sampler", p.get("--sampler")}, {"steps", p.get("--steps")},
-                    {"guidance", p.get("--guidance")}, {"index", std::to_string(i)}};
+                    {"seed", p.get("--seed")}, {"sampler", api::to_string(o.sampler)}, {"steps", std::to_string(o.steps)},
+                    {"guidance", format_double(o.guidance)}, {"index", std::to_string(i)}};
     char name[32];
     std::snprintf(name, sizeof(name), "adapter_%03zu", i);
     save_adapter(a, AdapterFormat::Peft, run.path(name));
@@ -156,6 +156,13 @@ void print_summary(const nlohmann::json& report, const api::GenerationResult& ou
   }
 }
 
+// A text demo samples as its Table 1 was measured, unless the command line says otherwise.
+void apply_demo_sampling(const ArgParser& p, const GenerateOptions& sampling, api::GenerationParams& o) {
+  if (!p.has("--sampler")) o.sampler = *api::sampler_from_string(sampling.sampler);
+  if (!p.has("--steps")) o.steps = static_cast<int>(sampling.steps);
+  if (!p.has("--guidance")) o.guidance = sampling.guidance;
+}
+
 }  // namespace
 
 int run_generate(int argc, char** argv) {
@@ -166,7 +173,7 @@ int run_generate(int argc, char** argv) {
   if (p.has("--preview") && !(p.has("--demo") && p.has("--image")))
     throw UsageError("--preview needs --demo and a style --image");
   if (p.has("--lower-is-better") && !p.has("--evaluate")) throw UsageError("--lower-is-better needs --evaluate");
-  const api::GenerationParams o = generate_params(p);
+  api::GenerationParams o = generate_params(p);
   RunDirectory run(p.get("-o"), p.has("--replace"));  // refuses a directory of an earlier run before any work
   std::optional<StyleDemo> demo;
   std::optional<textworld::TextDemo> text_demo;
@@ -176,6 +183,7 @@ int run_generate(int argc, char** argv) {
     else demo = StyleDemo::load(dir);
   }
   if (p.has("--definition") && !text_demo) throw UsageError("--definition needs a text --demo");
+  if (text_demo) apply_demo_sampling(p, text_demo->sampling, o);
   const std::string generator_dir = demo ? demo->dir + "/generator" : text_demo ? text_demo->generator_dir() : p.get("--generator");
   const std::shared_ptr<api::Generator> g = api::Generator::load(generator_dir);
   api::Condition condition = condition_of(p, *g);
@@ -205,7 +213,7 @@ int run_generate(int argc, char** argv) {
     return 130;
   }
   const std::string condition_text = p.has("--image") ? "image:" + p.get("--image") : condition.text;
-  const nlohmann::json files = write_adapters(p, out, run, condition_text, generator_dir);
+  const nlohmann::json files = write_adapters(p, o, out, run, condition_text, generator_dir);
   nlohmann::json report = {{"generator", generator_dir}, {"condition", condition_text},
                            {"examples", condition.examples}, {"task", out.task}, {"count", o.count},
                            {"sampler", api::to_string(o.sampler)}, {"steps", o.steps}, {"guidance", o.guidance}, {"seed", o.seed},

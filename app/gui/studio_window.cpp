@@ -331,6 +331,12 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
                                    : tr("<b>Condition</b> — a style of the demo, or an image of your own"));
   description_box_->setVisible(text);
   pick_->setVisible(!text);
+  if (demo_->world) {  // where the world's figures were measured (a project replayed next sets its own)
+    const GenerateOptions sampling = demo_->world->sampling();
+    sampler_->setCurrentText(QString::fromStdString(sampling.sampler));
+    steps_->setValue(static_cast<int>(sampling.steps));
+    guidance_->setValue(sampling.guidance);
+  }
   fill_conditions();
   build_atlas_scene();
   if (!pending_project_) refresh_scene();  // a project's replay rebuilds the view once, at its end

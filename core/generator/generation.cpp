@@ -7,6 +7,7 @@
 #include "core/diffusion/sampler.h"
 #include "core/generator/autocast_guard.h"
 #include "core/util/error.h"
+#include "core/util/json_reader.h"
 
 namespace lorastudio {
 namespace {
@@ -73,6 +74,16 @@ void require_finite_output(const torch::Tensor& params, const ZooLayout& layout)
 }
 
 }  // namespace
+
+void read_sampling(const JsonReader& r, GenerateOptions& o) {
+  r.read("sampler", o.sampler, {"ddim", "ddpm", "dpmpp"});
+  r.read("steps", o.steps, 1, 1000);
+  r.read("guidance", o.guidance, 0.0, kMaxGuidance);
+}
+
+nlohmann::json sampling_json(const GenerateOptions& o) {
+  return {{"sampler", o.sampler}, {"steps", o.steps}, {"guidance", o.guidance}};
+}
 
 void validate_generate_options(const GenerateOptions& o, int64_t train_timesteps) {
   if (o.count < 1 || o.count > kMaxGenerateCount)

@@ -6,12 +6,15 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "core/generator/conditional_generator.h"
 #include "core/lora/lora_adapter.h"
 
 namespace lorastudio {
+
+class JsonReader;
 
 struct GenerationStep {
   int index = 0, total = 0;
@@ -54,6 +57,11 @@ struct GeneratedAdapters {
   double decode_seconds = 0;            // autoencoder decode + denormalisation + the copy to the host
   double unflatten_seconds = 0;         // flat parameters -> adapters
 };
+
+// "sampler", "steps", "guidance" as JSON keys (a recipe's evaluation or check section, a demo bundle's record of
+// what its figures were sampled with): each read when present, checked against its range (JsonReader's errors).
+void read_sampling(const JsonReader& r, GenerateOptions& options);
+nlohmann::json sampling_json(const GenerateOptions& options);
 
 inline constexpr int64_t kMaxGenerateCount = 4096;
 inline constexpr double kMaxGuidance = 50.0;

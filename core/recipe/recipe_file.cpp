@@ -27,12 +27,6 @@ RecipeHeader read_recipe_header(const JsonReader& r, const std::string& world) {
   return h;
 }
 
-void read_sampling(const JsonReader& r, GenerateOptions& o) {
-  r.read("sampler", o.sampler, {"ddim", "ddpm", "dpmpp"});
-  r.read("steps", o.steps, 1, 1000);
-  r.read("guidance", o.guidance, 0.0, 50.0);
-}
-
 GeneratorConfig read_recipe_generator(const JsonReader& r, const std::string& path) {
   const nlohmann::json& g = r.at("generator");
   if (g.is_object()) return GeneratorConfig::from_json(g, path + ": generator");

@@ -21,8 +21,6 @@ struct RecipeHeader {
 // Refuses a file whose "format" is not a recipe's or whose "world" is not `world`; reads name (a folder name),
 // description and seed.
 RecipeHeader read_recipe_header(const JsonReader& r, const std::string& world);
-// "sampler", "steps", "guidance" of an evaluation or check section.
-void read_sampling(const JsonReader& r, GenerateOptions& options);
 
 // "generator": an object, or a path relative to the recipe's folder. FileError naming the key.
 GeneratorConfig read_recipe_generator(const JsonReader& r, const std::string& recipe_path);

@@ -177,6 +177,7 @@ StageResult run_bundle(Context& c) {
   src.max_length = c.recipe.harvest.max_length;
   src.float16 = c.recipe.float16;
   src.check = c.recipe.check;
+  src.sampling = c.recipe.evaluation.generate;
   const int64_t bytes = textworld::write_text_demo(src, c.path("bundle").string());
   return {"demo bundle of " + fixed_decimals(static_cast<double>(bytes) / 1048576.0, 2) + " MB"};
 }

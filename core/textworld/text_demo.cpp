@@ -36,8 +36,8 @@ std::vector<std::string> texts_of(const std::vector<wordnet::LabelledText>& spli
 nlohmann::json TextDemoCheck::to_json() const {
   nlohmann::json figs = nlohmann::json::array();
   for (const auto& f : figures) figs.push_back({{"task", f.task}, {"test_accuracy", f.test_accuracy}});
-  return {{"tasks", tasks}, {"samples", samples}, {"steps", steps}, {"sampler", sampler}, {"seed", seed},
-          {"tolerance", tolerance}, {"figures", figs}};
+  return {{"tasks", tasks}, {"samples", samples}, {"steps", steps}, {"sampler", sampler}, {"guidance", guidance},
+          {"seed", seed}, {"tolerance", tolerance}, {"figures", figs}};
 }
 
 TextDemoCheck TextDemoCheck::from_json(const nlohmann::json& j, const std::string& label) {
@@ -47,6 +47,7 @@ TextDemoCheck TextDemoCheck::from_json(const nlohmann::json& j, const std::strin
   c.samples = r.int_at("samples", 1, 4096);
   c.steps = r.int_at("steps", 1, 100000);
   c.sampler = r.string_at("sampler");
+  r.read("guidance", c.guidance, 0.0, kMaxGuidance);
   r.read("seed", c.seed);
   r.read("tolerance", c.tolerance, 0.0, 1.0);
   for (const auto& f : r.at("figures")) {
@@ -68,6 +69,11 @@ TextDemo TextDemo::load(const std::string& dir) {
   r.read("recipe", d.recipe);
   r.read("max_length", d.max_length, 8, 4096);
   d.check = TextDemoCheck::from_json(r.at("check"), path + ": check");
+  if (r.has("sampling")) {
+    const JsonReader s = r.child("sampling");
+    s.only({"sampler", "steps", "guidance"});
+    read_sampling(s, d.sampling);
+  }
   d.suite = wordnet::load_task_suite((fs::path(dir) / "tasks.json").string());
   for (const char* f : {"base/config.json", "base/model.safetensors", "base/vocab.txt", "generator/generator.json"})
     if (!fs::exists(fs::path(dir) / f)) throw FileError((fs::path(dir) / f).string(), "is missing from the demo bundle");
@@ -167,6 +173,7 @@ std::vector<TextDemoCheck::Figure> measure_text_demo_check(const TextDemo& demo,
     in.examples = c.examples;
     GenerateOptions o;
     o.count = check.samples, o.steps = check.steps, o.sampler = check.sampler, o.seed = check.seed;
+    o.guidance = check.guidance;
     const GeneratedAdapters g = generate_adapters(generator, in, o);
     out.push_back({name, split_accuracies(model, task->test, g.adapters)});
   }

@@ -1,7 +1,7 @@
 #pragma once
 // The text world's demo bundle (models/demo/text-wordnet/): what `generate --demo` and the studio need, offline, made
 // by the text recipe's bundle stage. One folder:
-//   demo.json          format, world "text", name, recipe, the check (below)
+//   demo.json          format, world "text", name, recipe, the sampling its Table 1 was made with, the check (below)
 //   base/              the yes/no base model (config.json, model.safetensors in float16, vocab.txt)
 //   generator/         the generator bundle; its condition-vectors.safetensors are the word vectors it encodes with
 //                      (the recipe's trimmed set with the fitted SIF common component)
@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/generator/conditional_generator.h"
+#include "core/generator/generation.h"
 #include "core/generator/latent_atlas.h"
 #include "core/lora/lora_adapter.h"
 #include "core/textworld/yes_no_model.h"
@@ -36,6 +37,7 @@ struct TextDemoCheck {
   std::vector<std::string> tasks;  // empty when writing: the first three training and first two held-out tasks
   int64_t samples = 4, steps = 25;
   std::string sampler = "ddim";
+  double guidance = 1.0;  // absent in bundles made before it was recorded: 1
   uint64_t seed = 0;
   double tolerance = 0.02;  // accuracy: what a check may differ by (float rounding can flip an answer at 1/2)
   std::vector<Figure> figures;
@@ -54,6 +56,9 @@ class TextDemo {
   wordnet::TaskSuite suite;
   nlohmann::json evaluation;
   TextDemoCheck check;
+  // The sampler, steps and guidance the bundle's Table 1 was measured with: what `generate --demo` and the studio
+  // sample with unless told otherwise (older bundles: DDIM, 25 steps, guidance 1).
+  GenerateOptions sampling;  // its sampler, steps and guidance
   LatentAtlas atlas;  // empty when the bundle has none
 
   std::string base_dir() const { return dir + "/base"; }

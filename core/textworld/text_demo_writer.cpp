@@ -101,7 +101,7 @@ std::vector<std::string> default_check_tasks(const wordnet::TaskSuite& suite) {
 
 void write_demo_json(const TextDemoSources& src, const TextDemoCheck& check, const fs::path& out) {
   const nlohmann::json j = {{"format", kTextDemoFormat}, {"world", "text"}, {"name", src.name}, {"recipe", src.recipe},
-                            {"max_length", src.max_length},
+                            {"max_length", src.max_length}, {"sampling", sampling_json(src.sampling)},
                             {"check", check.to_json()}};
   write_file_atomically((out / "demo.json").string(), j.dump(2) + "\n");
 }
@@ -121,6 +121,7 @@ int64_t write_text_demo(const TextDemoSources& src, const std::string& out_dir) 
     if (!src.evaluation_dir.empty() && fs::exists(fs::path(src.evaluation_dir) / f))
       fs::copy_file(fs::path(src.evaluation_dir) / f, out / f);
   TextDemoCheck check = src.check;
+  check.guidance = src.sampling.guidance;
   if (check.tasks.empty()) check.tasks = default_check_tasks(wordnet::load_task_suite((out / "tasks.json").string()));
   check.figures.clear();
   write_demo_json(src, check, out);

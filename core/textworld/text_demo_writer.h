@@ -20,6 +20,7 @@ struct TextDemoSources {
   int64_t max_length = 64;     // tokens per input the zoo was harvested with
   bool float16 = true;         // the base model's weights as float16
   TextDemoCheck check;         // tasks empty: the first three training and the first two held-out tasks
+  GenerateOptions sampling;    // the sampler, steps and guidance of the evaluation (the check samples with its guidance)
 };
 
 // Writes the bundle as `out_dir` (replacing what is there once the new one is complete); returns its size in bytes.

@@ -13,6 +13,7 @@
 
 #include <torch/types.h>
 
+#include "core/generator/generation.h"
 #include "core/studio/candidate_table.h"
 #include "core/studio/preview_provider.h"
 #include "core/world/world_condition.h"
@@ -38,6 +39,8 @@ class StudioWorld {
   virtual CandidateTable candidate_table(const std::vector<LoraAdapter>& adapters, const torch::Tensor& latents,
                                          const WorldCondition& condition) const = 0;
   virtual std::unique_ptr<PreviewProvider> preview_provider() const = 0;
+  // The sampler, steps and guidance the world's recorded figures were measured with: where the window starts.
+  virtual GenerateOptions sampling() const { return {}; }
 
   const WorldCondition* condition(const std::string& name) const;  // nullptr when unknown
   // The world's own condition that `condition` is: the one of its name, or the task whose description it repeats

@@ -58,4 +58,6 @@ std::unique_ptr<PreviewProvider> TextStudioWorld::preview_provider() const {
   return textworld::TextPreviewProvider::for_demo(*demo_);
 }
 
+GenerateOptions TextStudioWorld::sampling() const { return demo_->sampling; }
+
 }  // namespace lorastudio

@@ -30,6 +30,7 @@ class TextStudioWorld : public StudioWorld {
   CandidateTable candidate_table(const std::vector<LoraAdapter>& adapters, const torch::Tensor& latents,
                                  const WorldCondition& condition) const override;
   std::unique_ptr<PreviewProvider> preview_provider() const override;
+  GenerateOptions sampling() const override;
 
  private:
   std::shared_ptr<const textworld::TextDemo> demo_;
