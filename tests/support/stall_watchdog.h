@@ -34,6 +34,12 @@ class StallWatchdog : public QObject {
   const char* worst_phase() const { return worst_phase_; }
   const char* worst_cpu_phase() const { return worst_cpu_phase_; }
   void set_phase(const char* phase) { phase_ = phase; }
+  // The calling thread's CPU time (what a gap's own work is measured in).
+  static double thread_cpu_ms() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+  }
 
   std::string summary() const {
     char line[320];
@@ -68,11 +74,6 @@ class StallWatchdog : public QObject {
     }
     cpu_at_tick_ = cpu;
     clock_.restart();
-  }
-  static double thread_cpu_ms() {
-    timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
   }
   QTimer timer_;
   QElapsedTimer clock_;
