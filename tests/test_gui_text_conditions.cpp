@@ -1,11 +1,17 @@
 // The studio on a text world (the synthetic one, built small here, and the shipped WordNet bundle): task
 // descriptions with few-shot examples as conditions, a typed description of one's own (refused when empty, not
 // added twice), generation and scoring for both, the bar preview of the text world, a walk between two
-// descriptions, and a project that brings the typed description back. Images are refused in words.
+// descriptions, and a project that brings the typed description back. Images are refused in words. The guidance
+// box follows the bundle's guidance for the selected task (its unseen guidance for a held-out one).
 #include <QtTest/QtTest>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
+#include <nlohmann/json.hpp>
+
+#include <QDoubleSpinBox>
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -177,6 +183,34 @@ class TestGuiTextConditions : public QObject {
     panel->set_lambda(0.4);
     QTRY_VERIFY_WITH_TIMEOUT(panel->has_preview() && panel->caption().contains(QStringLiteral("answered right")), 20000);
     QCOMPARE(failed.count(), 0);
+  }
+
+  // A bundle with a guidance of its own for what its generator never trained on: the guidance box follows the
+  // selected task (the training tasks' guidance, or the unseen one for a held-out task) until the user sets one.
+  void guidanceFollowsTheConditionUntilSetByHand() {
+    QTemporaryDir tmp;
+    const std::string copy = tmp.filePath(QStringLiteral("demo")).toStdString();
+    std::filesystem::copy(lorastudio::test::project_path("models/demo/text-wordnet"), copy, std::filesystem::copy_options::recursive);
+    nlohmann::json j = nlohmann::json::parse(std::ifstream(copy + "/demo.json"));
+    j["sampling"] = {{"sampler", "ddim"}, {"steps", 20}, {"guidance", 3.5}, {"unseen_guidance", 1.5}};
+    std::ofstream(copy + "/demo.json") << j.dump(2);
+    const lorastudio::textworld::TextDemo demo = lorastudio::textworld::TextDemo::load(copy);
+    QString trained, held_out;
+    for (const auto& t : demo.suite.tasks) (t.held_out ? held_out : trained) = QString::fromStdString(t.name);
+    StudioWindow window(nullptr, false);
+    window.show();
+    QSignalSpy loaded(&window, &StudioWindow::demo_loaded);
+    window.open_demo(QString::fromStdString(copy));
+    QVERIFY(loaded.wait(60000));
+    auto* guidance = window.findChild<QDoubleSpinBox*>(QStringLiteral("guidance"));
+    QVERIFY(guidance);
+    window.select_condition(held_out);
+    QCOMPARE(guidance->value(), 1.5);
+    window.select_condition(trained);
+    QCOMPARE(guidance->value(), 3.5);
+    guidance->setValue(2.0);  // the user's own
+    window.select_condition(held_out);
+    QCOMPARE(guidance->value(), 2.0);
   }
 };
 

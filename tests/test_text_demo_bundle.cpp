@@ -5,7 +5,8 @@
 // task's description and for one the suite does not know. Needs nothing fetched: the bundle carries its word vectors.
 // A bundle records the sampling its figures were measured with ("sampling" in demo.json; absent: DDIM, 25 steps,
 // guidance 1): `generate --demo` samples so unless told otherwise, and the check samples with its own guidance (a
-// check re-measured at another guidance — the wrong variant — differs).
+// check re-measured at another guidance — the wrong variant — differs). A held-out task's or an unknown
+// description samples with the bundle's "unseen_guidance".
 #include <QtTest/QtTest>
 #include <QTemporaryDir>
 
@@ -14,6 +15,7 @@
 
 #include "core/formats/adapter_io.h"
 #include "core/textworld/text_demo.h"
+#include "core/wordnet/task_suite_file.h"
 #include "core/util/file_tree.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/test_main.h"
@@ -79,6 +81,7 @@ class TestTextDemoBundle : public QObject {
     const bool recorded = j.contains("sampling");
     if (!recorded) QCOMPARE(shipped.sampling.guidance, 1.0);  // made before the record: the defaults
     QCOMPARE(shipped.check.guidance, shipped.sampling.guidance);
+    QCOMPARE(shipped.check.unseen_guidance, shipped.unseen_guidance);
     j["sampling"] = {{"sampler", "ddim"}, {"steps", 20}, {"guidance", 3.5}};
     std::ofstream(copy + "/demo.json") << j.dump(2);
     const TextDemo demo = TextDemo::load(copy);
@@ -110,6 +113,53 @@ class TestTextDemoBundle : public QObject {
       named = QString(e.what()).contains("demo.json") && QString(e.what()).contains("guidance");
     }
     QVERIFY(named);
+  }
+
+  // "unseen_guidance": a training task's description samples with the guidance, a held-out task's and an unknown
+  // one with the unseen guidance, and --guidance wins over both. The check measures its held-out tasks with the
+  // unseen guidance: re-measured with another one (the wrong variant), those figures differ and only those.
+  void samples_new_descriptions_with_the_unseen_guidance_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("extra");
+    QTest::addColumn<QString>("guidance");
+    const TextDemo demo = TextDemo::load(bundle_dir());
+    const auto first = [&](bool held_out) {
+      for (const auto& t : demo.suite.tasks)
+        if (t.held_out == held_out) return QString::fromStdString(t.descriptions.front());
+      return QString();
+    };
+    QTest::newRow("training task") << first(false) << "" << "3.5";
+    QTest::newRow("held-out task") << first(true) << "" << "1.5";
+    QTest::newRow("unknown") << "Is this the definition of a musical instrument with strings?" << "" << "1.5";
+    QTest::newRow("--guidance wins") << first(true) << " --guidance 2" << "2";
+  }
+  void samples_new_descriptions_with_the_unseen_guidance() {
+    QFETCH(QString, text);
+    QFETCH(QString, extra);
+    QFETCH(QString, guidance);
+    QTemporaryDir tmp;
+    const std::string copy = tmp.filePath("demo").toStdString();
+    fs::copy(bundle_dir(), copy, fs::copy_options::recursive);
+    nlohmann::json j = nlohmann::json::parse(std::ifstream(copy + "/demo.json"));
+    j["sampling"] = {{"sampler", "ddim"}, {"steps", 20}, {"guidance", 3.5}, {"unseen_guidance", 1.5}};
+    std::ofstream(copy + "/demo.json") << j.dump(2);
+    const std::string out = tmp.filePath("gen").toStdString();
+    const test::CliRun r = test::cli("generate --demo " + test::q(copy) + " --text " + test::q(text.toStdString()) +
+                                     " -n 1 -o " + test::q(out) + extra.toStdString());
+    QVERIFY2(r.status == 0, r.output.c_str());
+    QCOMPARE(QString::fromStdString(load_adapter(out + "/adapter_000").adapter.provenance.at("guidance")), guidance);
+  }
+
+  void the_check_measures_held_out_tasks_with_the_unseen_guidance() {
+    const TextDemo shipped = TextDemo::load(bundle_dir());
+    TextDemoCheck other = shipped.check;
+    other.unseen_guidance = shipped.check.unseen_guidance + 3;
+    const auto differences = text_demo_check_differences(shipped.check, measure_text_demo_check(shipped, other), 0.0);
+    QVERIFY(!differences.empty());
+    for (const auto& line : differences) {
+      const wordnet::WordNetTask* task = wordnet::find_task(shipped.suite, line.substr(0, line.find(" adapter ")));
+      QVERIFY2(task && task->held_out, line.c_str());
+    }
   }
 
   void generates_for_a_suite_task_and_for_an_unknown_one_data() {

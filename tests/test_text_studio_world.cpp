@@ -3,12 +3,16 @@
 // latent space, candidates are scored by their test accuracy with the yes/no base model (the same figures the
 // bundle's check records, so a wrong split, model or task would show), against the task's best original and soup
 // from the bundle's Table 1 (a held-out task: its oracle), a typed paraphrase is scored as its task and an
-// unknown description is placed unscored; a bundle without an atlas says so.
+// unknown description is placed unscored; a bundle without an atlas says so; conditions the generator never trained
+// on sample with the bundle's unseen guidance.
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "core/generator/generation.h"
 #include "core/generator/latent_atlas.h"
@@ -33,13 +37,15 @@ struct Candidates {
   torch::Tensor latents;
 };
 
-// The check's generation (its samples, sampler, steps and seed) for `condition`, with the adapters' latents.
+// The check's generation (its samples, sampler, steps and seed; the world's guidance for the condition) for
+// `condition`, with the adapters' latents.
 Candidates generate(const StudioWorld& world, const TextDemoCheck& check, const WorldCondition& condition) {
   ConditionInput in;
   in.text = condition.text;
   in.examples = condition.examples;
   GenerateOptions o;
   o.count = check.samples, o.steps = check.steps, o.sampler = check.sampler, o.seed = check.seed;
+  o.guidance = world.sampling_for(condition).guidance;
   ConditionalGenerator& g = *world.generator();
   GeneratedAdapters out = generate_adapters(g, in, o);
   return {out.adapters, atlas_latents(g, "", out.params)};
@@ -103,6 +109,7 @@ class TestTextStudioWorld : public QObject {
     const auto& want = check.figures[static_cast<size_t>(figure)];
     const WorldCondition* condition = world_->condition(want.task);
     QVERIFY(condition);
+    QCOMPARE(world_->sampling_for(*condition).guidance, condition->held_out ? check.unseen_guidance : check.guidance);
     const Candidates c = generate(*world_, check, *condition);
     const CandidateTable table = world_->candidate_table(c.adapters, c.latents, *condition);
     QCOMPARE(table.task, want.task);
@@ -125,6 +132,34 @@ class TestTextStudioWorld : public QObject {
     double differs = 0;
     for (size_t i = 0; i < swapped.rows.size(); ++i) differs += std::abs(swapped.rows[i].score - 100 * want.test_accuracy[i]);
     QVERIFY2(differs > 100 * check.tolerance, "another task's adapters reproduced this task's figures");
+  }
+
+  // A bundle with a guidance of its own for descriptions its generator never trained on: the world samples a
+  // training task (or a typed paraphrase of one) with the guidance, a held-out task and an unknown description with
+  // the unseen one; the window starts at the guidance.
+  void samples_what_it_never_trained_on_with_the_unseen_guidance() {
+    QTemporaryDir tmp;
+    const std::string copy = tmp.filePath("demo").toStdString();
+    fs::copy(bundle_dir(), copy, fs::copy_options::recursive);
+    nlohmann::json j = nlohmann::json::parse(std::ifstream(copy + "/demo.json"));
+    j["sampling"] = {{"sampler", "ddim"}, {"steps", 20}, {"guidance", 3.5}, {"unseen_guidance", 1.5}};
+    std::ofstream(copy + "/demo.json") << j.dump(2);
+    const auto world = open_studio_world(copy, test::project_path("models"));
+    QCOMPARE(world->sampling().guidance, 3.5);
+    int held = 0, trained = 0;
+    for (const auto& c : world->conditions()) {
+      (c.held_out ? held : trained)++;
+      QCOMPARE(world->sampling_for(c).guidance, c.held_out ? 1.5 : 3.5);
+      QCOMPARE(world->sampling_for(c).steps, int64_t(20));
+    }
+    QVERIFY(held > 0 && trained > 0);
+    WorldCondition typed;
+    typed.name = "yours 1";
+    typed.own = true;
+    typed.text = demo_->suite.tasks.front().unseen_paraphrase;  // a training task's paraphrase
+    QCOMPARE(world->sampling_for(typed).guidance, demo_->suite.tasks.front().held_out ? 1.5 : 3.5);
+    typed.text = "Is this the definition of a musical instrument with strings?";
+    QCOMPARE(world->sampling_for(typed).guidance, 1.5);
   }
 
   void a_typed_paraphrase_is_its_task_and_an_unknown_description_is_placed_only() {

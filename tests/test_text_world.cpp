@@ -1,8 +1,9 @@
 // The text world (core/textworld, core/recipe/text_recipe*): the yes/no model and its LoRA fine-tuning on a toy
 // keyword task (learns it; the same run on shuffled labels is rejected by the same check; the model comes back bit
 // for bit), word vectors copied into the token embeddings, zoo task names, and the scaled-down text recipe
-// (tests/data/recipes/text-tiny.json): every stage runs, the evaluation's figures agree with a recomputation, a
-// second run skips every stage, an evaluation cut off part-way goes on to the same result, bad recipes are errors
+// (tests/data/recipes/text-tiny.json): every stage runs, the evaluation's figures agree with a recomputation (the
+// held-out tasks' generated ones sampled with the recipe's unseen guidance, the training tasks' with its guidance;
+// the check of the shipped bundle shows the figures move with it), a second run skips every stage, an evaluation cut off part-way goes on to the same result, bad recipes are errors
 // naming the key.
 #include <QtTest/QtTest>
 #include <QTemporaryDir>
@@ -13,6 +14,8 @@
 
 #include <torch/torch.h>
 
+#include "core/generator/conditional_generator.h"
+#include "core/generator/generation.h"
 #include "core/models/lora_training.h"
 #include "core/models/model_adapters.h"
 #include "core/recipe/text_recipe_runner.h"
@@ -82,6 +85,27 @@ std::vector<StageOutcome> outcomes(const RecipeRunResult& r) {
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(in);
+}
+
+// The evaluation's generated adapters for a held-out task (its condition: the paraphrase of its index in the
+// suite), sampled at `guidance`, each one's test accuracy.
+std::vector<double> generated_test_accuracy(ConditionalGenerator& generator, YesNoModel& model, const YesNoTexts& test,
+                                            const wordnet::TaskSuite& suite, const wordnet::WordNetTask& task,
+                                            const TextEvaluationOptions& options, double guidance) {
+  const size_t index = static_cast<size_t>(&task - suite.tasks.data());
+  const TaskCondition c = text_task_condition(task, index);
+  ConditionInput in;
+  in.text = c.text;
+  in.examples = c.examples;
+  GenerateOptions o = options.generate;
+  o.count = options.samples;
+  o.guidance = guidance;
+  std::vector<double> out;
+  for (const LoraAdapter& a : generate_adapters(generator, in, o).adapters) {
+    models::AttachedAdapter attached(*model.module(), a, models::AdapterMode::Merged);
+    out.push_back(model.accuracy(test));
+  }
+  return out;
 }
 
 double best_dev(const YesNoTuningResult& r) {
@@ -195,6 +219,8 @@ class TestTextWorld : public QObject {
     const Zoo zoo = Zoo::open(text_zoo_dir(cache + "/harvest"));
     YesNoModel model = YesNoModel::load(cache + "/base");
     const TextZooPlan plan = read_text_plan(cache + "/harvest");
+    ConditionalGenerator generator = ConditionalGenerator::load(cache + "/generator");
+    QVERIFY(recipe_.evaluation.unseen_guidance != recipe_.evaluation.generate.guidance);
     for (const auto& t : ev["tasks"]) {
       const std::string name = t["task"];
       const wordnet::WordNetTask* task = wordnet::find_task(suite, name);
@@ -207,6 +233,10 @@ class TestTextWorld : public QObject {
       if (t["held_out"]) {
         for (const char* key : {"nearest_description", "all_task_soup", "oracle"}) QVERIFY2(t["test"].contains(key), key);
         QVERIFY(zoo.has_task(zoo_task_name(t["nearest_task"])));
+        // Sampled with the unseen guidance: so recorded, and recomputed so the figures agree.
+        QCOMPARE(t["guidance"].get<double>(), recipe_.evaluation.unseen_guidance);
+        QCOMPARE(generated_test_accuracy(generator, model, d.test, suite, *task, recipe_.evaluation, recipe_.evaluation.unseen_guidance),
+                 t["generated_test"].get<std::vector<double>>());
         continue;
       }
       // The soup's figure, recomputed here from the zoo.
@@ -214,6 +244,7 @@ class TestTextWorld : public QObject {
       models::AttachedAdapter a(*model.module(), soup, models::AdapterMode::Merged);
       QCOMPARE(t["test"]["soup"].get<double>(), model.accuracy(d.test));
       QVERIFY(t["own_task_fraction"].get<double>() >= 0 && t["own_task_fraction"].get<double>() <= 1);
+      QCOMPARE(t["guidance"].get<double>(), recipe_.evaluation.generate.guidance);
     }
     QVERIFY(fs::exists(cache + "/evaluation/evaluation.md"));
   }

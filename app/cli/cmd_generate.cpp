@@ -156,11 +156,20 @@ void print_summary(const nlohmann::json& report, const api::GenerationResult& ou
   }
 }
 
-// A text demo samples as its Table 1 was measured, unless the command line says otherwise.
-void apply_demo_sampling(const ArgParser& p, const GenerateOptions& sampling, api::GenerationParams& o) {
+// A text demo samples as its Table 1 was measured, unless the command line says otherwise: with its guidance for
+// the suite's training tasks when the description is one's, else with its guidance for descriptions it never saw.
+void apply_demo_sampling(const ArgParser& p, const textworld::TextDemo& demo, const wordnet::WordNetTask* task,
+                         api::GenerationParams& o) {
+  const GenerateOptions sampling = demo.sampling_for(task);
   if (!p.has("--sampler")) o.sampler = *api::sampler_from_string(sampling.sampler);
   if (!p.has("--steps")) o.steps = static_cast<int>(sampling.steps);
-  if (!p.has("--guidance")) o.guidance = sampling.guidance;
+  if (p.has("--guidance")) return;
+  o.guidance = sampling.guidance;
+  if (demo.unseen_guidance == demo.sampling.guidance) return;
+  std::cerr << "guidance " << format_double(o.guidance, 3)
+            << (task && !task->held_out ? " (the bundle's for the tasks its generator trained on)"
+                                        : " (the bundle's for descriptions its generator never trained on)")
+            << "\n";
 }
 
 }  // namespace
@@ -183,11 +192,11 @@ int run_generate(int argc, char** argv) {
     else demo = StyleDemo::load(dir);
   }
   if (p.has("--definition") && !text_demo) throw UsageError("--definition needs a text --demo");
-  if (text_demo) apply_demo_sampling(p, text_demo->sampling, o);
   const std::string generator_dir = demo ? demo->dir + "/generator" : text_demo ? text_demo->generator_dir() : p.get("--generator");
   const std::shared_ptr<api::Generator> g = api::Generator::load(generator_dir);
   api::Condition condition = condition_of(p, *g);
   const wordnet::WordNetTask* text_task = text_demo ? text_demo->match(condition.text) : nullptr;
+  if (text_demo) apply_demo_sampling(p, *text_demo, text_task, o);
   if (text_demo && p.has("--text")) condition.examples = textworld::demo_condition(condition.text, condition.examples, text_task).examples;
   watch_interrupts();
   // On CUDA: initialise the libraries and capture the graphs first, so that the generation below (and its

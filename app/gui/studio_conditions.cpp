@@ -5,6 +5,7 @@
 #include <QClipboard>
 #include <QDateTime>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -26,6 +27,7 @@
 #include "app/gui/demo_content.h"
 #include "app/gui/studio_window.h"
 #include "core/util/xdg_paths.h"
+#include "core/world/studio_world.h"
 
 namespace lorastudio::gui {
 
@@ -124,6 +126,7 @@ QWidget* StudioWindow::build_description_box(QWidget* parent) {
   connect(description_, &QLineEdit::returnPressed, add, &QPushButton::click);
   connect(conditions_, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
     const auto* c = item && demo_ ? demo_->condition(item->data(Qt::UserRole).toString()) : nullptr;
+    if (c && demo_->world) suggest_guidance(demo_->world->sampling_for(c->world).guidance);
     if (!c || !c->world.image.empty()) return;
     description_->setText(QString::fromStdString(c->world.text));
     description_->setCursorPosition(0);
@@ -135,6 +138,13 @@ QWidget* StudioWindow::build_description_box(QWidget* parent) {
   return description_box_;
 }
 
+
+// The world's guidance for the selected condition (the text world samples descriptions it never trained on with
+// less), unless the user has set one of their own since the last suggestion.
+void StudioWindow::suggest_guidance(double guidance) {
+  if (guidance_->value() == suggested_guidance_) guidance_->setValue(guidance);
+  suggested_guidance_ = guidance;
+}
 
 // The clipboard's image, written as PNG under the cache (a generation reads its condition from a file).
 void StudioWindow::paste_image() {

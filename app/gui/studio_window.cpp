@@ -172,6 +172,7 @@ QFormLayout* StudioWindow::build_settings_form(QWidget* panel) {
   for (const auto s : api::all_samplers()) sampler_->addItem(QString::fromStdString(api::to_string(s)));
   sampler_->setCurrentText(QStringLiteral("ddim"));
   guidance_ = new QDoubleSpinBox(panel);
+  guidance_->setObjectName(QStringLiteral("guidance"));
   guidance_->setRange(0.0, 20.0);
   guidance_->setSingleStep(0.5);
   guidance_->setValue(1.0);
@@ -336,6 +337,7 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
     sampler_->setCurrentText(QString::fromStdString(sampling.sampler));
     steps_->setValue(static_cast<int>(sampling.steps));
     guidance_->setValue(sampling.guidance);
+    suggested_guidance_ = sampling.guidance;
   }
   fill_conditions();
   build_atlas_scene();

@@ -172,6 +172,7 @@ class StudioWindow : public QMainWindow {
   void add_condition_item(const WorldCondition& condition, const QImage& thumbnail);
   QWidget* build_description_box(QWidget* parent);
   void paste_image();                              // an image on the clipboard, saved to the cache
+  void suggest_guidance(double guidance);          // the world's for the selected condition, unless the user set one
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
   void export_view();
@@ -237,6 +238,7 @@ class StudioWindow : public QMainWindow {
   QSpinBox *samples_ = nullptr, *steps_ = nullptr, *seed_ = nullptr;
   QComboBox* sampler_ = nullptr;
   QDoubleSpinBox* guidance_ = nullptr;
+  double suggested_guidance_ = 1.0;  // what the world suggested for the selected condition
   QComboBox* walk_to_ = nullptr;
   QPushButton* walk_ = nullptr;
   bool walking_ = false;

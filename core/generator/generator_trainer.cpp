@@ -227,9 +227,7 @@ class GeneratorTraining {
 bool GeneratorTraining::train_autoencoder() {
   ParamAutoencoder& ae = gen_->autoencoder;
   if (ae->is_linear()) {  // principal components: fitted at once, nothing to train
-    ae->fit_principal_components(data_);
-    torch::NoGradGuard no_grad;
-    result_.final_autoencoder_loss = (ae->decode(ae->encode(data_)) - data_).square().mean().item<double>();
+    ae->fit_principal_components(data_);  // its loss, the reconstruction's mean squared error: encode_latents()
     st_.stage = "diffusion";
     st_.step = 0;
     save_module_weights(*ae, state_.file("autoencoder.safetensors"));
@@ -295,6 +293,7 @@ void GeneratorTraining::encode_latents() {
   const double norm = x.square().sum().item<double>();
   result_.reconstruction_error = norm > 0 ? std::sqrt(err.square().sum().item<double>() / norm) : 0;
   result_.reconstruction_rms = std::sqrt(err.square().sum(1).mean().item<double>());
+  if (gen_->autoencoder->is_linear()) result_.final_autoencoder_loss = err.square().mean().item<double>();
   double within = 0;
   for (int64_t k = 0; k < static_cast<int64_t>(zoo_.tasks().size()); ++k) {
     const torch::Tensor rows = x.index_select(0, (data_task_ == k).nonzero().squeeze(1));

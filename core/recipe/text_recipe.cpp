@@ -1,6 +1,7 @@
 #include "core/recipe/text_recipe.h"
 
 
+#include "core/generator/unseen_guidance.h"
 #include "core/recipe/recipe_file.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -55,10 +56,10 @@ void read_zoo(const JsonReader& z, TextRecipe& r) {
 }
 
 void read_evaluation(const JsonReader& e, TextRecipe& r) {
-  e.only({"samples", "sampler", "steps", "guidance", "tasks", "memorization_tasks"});
+  e.only({"samples", "sampler", "steps", "guidance", "unseen_guidance", "tasks", "memorization_tasks"});
   textworld::TextEvaluationOptions& o = r.evaluation;
   e.read("samples", o.samples, 1, 1000);
-  read_sampling(e, o.generate);
+  read_sampling(e, o.generate, o.unseen_guidance);
   e.read("memorization_tasks", o.memorization_tasks, 0, 100000);
   if (e.has("tasks")) o.tasks = e.strings_at("tasks");
 }
@@ -135,8 +136,9 @@ nlohmann::json TextRecipe::stage_parameters(const std::string& stage) const {
   }
   if (stage == "evaluation") {
     const auto& e = evaluation;
-    return {{"samples", e.samples}, {"sampler", e.generate.sampler}, {"steps", e.generate.steps},
-            {"guidance", e.generate.guidance}, {"tasks", e.tasks}, {"memorization_tasks", e.memorization_tasks}, {"seed", seed}};
+    nlohmann::json j = sampling_json(e.generate, e.unseen_guidance);  // unseen_guidance only when it differs
+    j.update({{"samples", e.samples}, {"tasks", e.tasks}, {"memorization_tasks", e.memorization_tasks}, {"seed", seed}});
+    return j;
   }
   if (stage == "bundle")
     return {{"name", name}, {"max_length", harvest.max_length}, {"float16", float16}, {"check_tasks", check.tasks}, {"check_samples", check.samples},

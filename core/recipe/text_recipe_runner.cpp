@@ -178,6 +178,7 @@ StageResult run_bundle(Context& c) {
   src.float16 = c.recipe.float16;
   src.check = c.recipe.check;
   src.sampling = c.recipe.evaluation.generate;
+  src.unseen_guidance = c.recipe.evaluation.unseen_guidance;
   const int64_t bytes = textworld::write_text_demo(src, c.path("bundle").string());
   return {"demo bundle of " + fixed_decimals(static_cast<double>(bytes) / 1048576.0, 2) + " MB"};
 }

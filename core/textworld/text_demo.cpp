@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/generator/generation.h"
+#include "core/generator/unseen_guidance.h"
 #include "core/models/model_adapters.h"
 #include "core/textworld/text_zoo.h"
 #include "core/util/atomic_file.h"
@@ -36,8 +37,10 @@ std::vector<std::string> texts_of(const std::vector<wordnet::LabelledText>& spli
 nlohmann::json TextDemoCheck::to_json() const {
   nlohmann::json figs = nlohmann::json::array();
   for (const auto& f : figures) figs.push_back({{"task", f.task}, {"test_accuracy", f.test_accuracy}});
-  return {{"tasks", tasks}, {"samples", samples}, {"steps", steps}, {"sampler", sampler}, {"guidance", guidance},
-          {"seed", seed}, {"tolerance", tolerance}, {"figures", figs}};
+  nlohmann::json j = {{"tasks", tasks}, {"samples", samples}, {"steps", steps}, {"sampler", sampler}, {"guidance", guidance},
+                      {"seed", seed}, {"tolerance", tolerance}, {"figures", figs}};
+  if (unseen_guidance != guidance) j["unseen_guidance"] = unseen_guidance;
+  return j;
 }
 
 TextDemoCheck TextDemoCheck::from_json(const nlohmann::json& j, const std::string& label) {
@@ -48,6 +51,8 @@ TextDemoCheck TextDemoCheck::from_json(const nlohmann::json& j, const std::strin
   c.steps = r.int_at("steps", 1, 100000);
   c.sampler = r.string_at("sampler");
   r.read("guidance", c.guidance, 0.0, kMaxGuidance);
+  c.unseen_guidance = c.guidance;
+  r.read("unseen_guidance", c.unseen_guidance, 0.0, kMaxGuidance);
   r.read("seed", c.seed);
   r.read("tolerance", c.tolerance, 0.0, 1.0);
   for (const auto& f : r.at("figures")) {
@@ -71,8 +76,10 @@ TextDemo TextDemo::load(const std::string& dir) {
   d.check = TextDemoCheck::from_json(r.at("check"), path + ": check");
   if (r.has("sampling")) {
     const JsonReader s = r.child("sampling");
-    s.only({"sampler", "steps", "guidance"});
-    read_sampling(s, d.sampling);
+    s.only({"sampler", "steps", "guidance", "unseen_guidance"});
+    read_sampling(s, d.sampling, d.unseen_guidance);
+  } else {
+    d.unseen_guidance = d.sampling.guidance;
   }
   d.suite = wordnet::load_task_suite((fs::path(dir) / "tasks.json").string());
   for (const char* f : {"base/config.json", "base/model.safetensors", "base/vocab.txt", "generator/generator.json"})
@@ -90,6 +97,10 @@ YesNoModel TextDemo::base() const {
   return model;
 }
 ConditionalGenerator TextDemo::generator() const { return ConditionalGenerator::load(generator_dir()); }
+
+GenerateOptions TextDemo::sampling_for(const wordnet::WordNetTask* task) const {
+  return sampling_for_condition(sampling, unseen_guidance, task && !task->held_out);
+}
 
 const wordnet::WordNetTask* TextDemo::match(const std::string& text) const {
   const std::string want = folded(text);
@@ -173,7 +184,7 @@ std::vector<TextDemoCheck::Figure> measure_text_demo_check(const TextDemo& demo,
     in.examples = c.examples;
     GenerateOptions o;
     o.count = check.samples, o.steps = check.steps, o.sampler = check.sampler, o.seed = check.seed;
-    o.guidance = check.guidance;
+    o.guidance = task->held_out ? check.unseen_guidance : check.guidance;
     const GeneratedAdapters g = generate_adapters(generator, in, o);
     out.push_back({name, split_accuracies(model, task->test, g.adapters)});
   }

@@ -38,6 +38,7 @@ struct TextDemoCheck {
   int64_t samples = 4, steps = 25;
   std::string sampler = "ddim";
   double guidance = 1.0;  // absent in bundles made before it was recorded: 1
+  double unseen_guidance = 1.0;  // the held-out tasks'; absent: the guidance
   uint64_t seed = 0;
   double tolerance = 0.02;  // accuracy: what a check may differ by (float rounding can flip an answer at 1/2)
   std::vector<Figure> figures;
@@ -58,7 +59,8 @@ class TextDemo {
   TextDemoCheck check;
   // The sampler, steps and guidance the bundle's Table 1 was measured with: what `generate --demo` and the studio
   // sample with unless told otherwise (older bundles: DDIM, 25 steps, guidance 1).
-  GenerateOptions sampling;  // its sampler, steps and guidance
+  GenerateOptions sampling;  // its sampler, steps and guidance (for the suite's training tasks)
+  double unseen_guidance = 1.0;  // the guidance for any other description (held-out tasks, typed ones)
   LatentAtlas atlas;  // empty when the bundle has none
 
   std::string base_dir() const { return dir + "/base"; }
@@ -68,6 +70,9 @@ class TextDemo {
   // The task one of whose descriptions (training paraphrases or the unseen one) is `text`, ignoring case,
   // spacing and punctuation; null when none is.
   const wordnet::WordNetTask* match(const std::string& text) const;
+  // The sampling for a description of `task` (null: one the suite does not know): `sampling`, with the unseen
+  // guidance unless the task is one the generator trained on.
+  GenerateOptions sampling_for(const wordnet::WordNetTask* task) const;
   // A few definitions to answer when the description matches no task: the first positive test definition of
   // `count` tasks spread over the suite.
   std::vector<wordnet::LabelledText> sample_definitions(size_t count) const;

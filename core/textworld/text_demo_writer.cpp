@@ -3,13 +3,14 @@
 #include <filesystem>
 
 #include "core/generator/latent_atlas.h"
+#include "core/generator/unseen_guidance.h"
 #include "core/io/checkpoint_reader.h"
 #include "core/io/safetensors_writer.h"
+#include "core/textworld/text_zoo.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/file_tree.h"
 #include "core/util/json_reader.h"
-#include "core/textworld/text_zoo.h"
 #include "core/wordnet/task_suite_file.h"
 #include "core/zoo/zoo.h"
 
@@ -101,7 +102,7 @@ std::vector<std::string> default_check_tasks(const wordnet::TaskSuite& suite) {
 
 void write_demo_json(const TextDemoSources& src, const TextDemoCheck& check, const fs::path& out) {
   const nlohmann::json j = {{"format", kTextDemoFormat}, {"world", "text"}, {"name", src.name}, {"recipe", src.recipe},
-                            {"max_length", src.max_length}, {"sampling", sampling_json(src.sampling)},
+                            {"max_length", src.max_length}, {"sampling", sampling_json(src.sampling, check.unseen_guidance)},
                             {"check", check.to_json()}};
   write_file_atomically((out / "demo.json").string(), j.dump(2) + "\n");
 }
@@ -122,6 +123,7 @@ int64_t write_text_demo(const TextDemoSources& src, const std::string& out_dir) 
       fs::copy_file(fs::path(src.evaluation_dir) / f, out / f);
   TextDemoCheck check = src.check;
   check.guidance = src.sampling.guidance;
+  check.unseen_guidance = std::isnan(src.unseen_guidance) ? check.guidance : src.unseen_guidance;
   if (check.tasks.empty()) check.tasks = default_check_tasks(wordnet::load_task_suite((out / "tasks.json").string()));
   check.figures.clear();
   write_demo_json(src, check, out);

@@ -2,6 +2,7 @@
 // Writing the text world's demo bundle (text_demo.h) from a text recipe's outputs, and measuring its check on the
 // written bundle itself, so that the recorded figures are those the bundle reproduces.
 #include <cstdint>
+#include <cmath>
 #include <string>
 
 #include "core/textworld/text_demo.h"
@@ -21,6 +22,7 @@ struct TextDemoSources {
   bool float16 = true;         // the base model's weights as float16
   TextDemoCheck check;         // tasks empty: the first three training and the first two held-out tasks
   GenerateOptions sampling;    // the sampler, steps and guidance of the evaluation (the check samples with its guidance)
+  double unseen_guidance = NAN;  // the evaluation's for held-out tasks; NaN: sampling.guidance
 };
 
 // Writes the bundle as `out_dir` (replacing what is there once the new one is complete); returns its size in bytes.

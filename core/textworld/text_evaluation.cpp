@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/generator/memorization_report.h"
+#include "core/generator/unseen_guidance.h"
 #include "core/math/lora_mixing.h"
 #include "core/models/model_adapters.h"
 #include "core/textworld/text_zoo.h"
@@ -84,11 +85,16 @@ torch::Tensor encode_conditions(ConditionalGenerator& g, const std::vector<Condi
                                           torch::nn::functional::NormalizeFuncOptions().dim(1));
 }
 
-GeneratedAdapters generate_for(Shared& s, const TaskCondition& condition, const std::string& task) {
-  GenerateOptions go = s.options.generate;
+// `seen`: the condition is a training task's (its guidance), else a held-out task's (the unseen guidance).
+GenerateOptions options_for(const Shared& s, const std::string& task, bool seen) {
+  GenerateOptions go = sampling_for_condition(s.options.generate, s.options.unseen_guidance, seen);
   go.count = s.options.samples;
   go.task = task;
-  return generate_adapters(s.generator, input_of(condition), go);
+  return go;
+}
+
+GeneratedAdapters generate_for(Shared& s, const TaskCondition& condition, const std::string& task, bool seen) {
+  return generate_adapters(s.generator, input_of(condition), options_for(s, task, seen));
 }
 
 // Scores every generated adapter on the training sample and the test split; returns the index of the best by the
@@ -123,7 +129,9 @@ std::string nearest_training_task(Shared& s, const TaskCondition& condition) {
 
 void evaluate_generated(Shared& s, const TaskCondition& condition, const std::string& stats_task, const TextTaskData& d,
                         TextTaskResult& r, torch::Tensor* params) {
-  const GeneratedAdapters g = generate_for(s, condition, stats_task);
+  const GenerateOptions go = options_for(s, stats_task, !r.held_out);
+  r.guidance = go.guidance;
+  const GeneratedAdapters g = generate_adapters(s.generator, input_of(condition), go);
   const size_t best = score_generated(s, g, d, r.generated_train, r.generated_test);
   r.test[TextMethod::GeneratedBest] = r.generated_test[best];
   double mean = 0;
@@ -167,10 +175,10 @@ TextTaskResult evaluate_task(Shared& s, const wordnet::WordNetTask& task, size_t
   const auto self = std::find(s.training.begin(), s.training.end(), key);
   r.control_task = s.training[(static_cast<size_t>(self - s.training.begin()) + 1 + index) % s.training.size()];
   if (r.control_task == key) r.control_task = s.training[(index + 1) % s.training.size()];
-  r.test[TextMethod::ShuffledDescription] = best_of(s, generate_for(s, s.zoo.condition(r.control_task), ""), d);
+  r.test[TextMethod::ShuffledDescription] = best_of(s, generate_for(s, s.zoo.condition(r.control_task), "", true), d);
   TaskCondition unseen = condition;
   unseen.text = task.unseen_paraphrase;
-  r.test[TextMethod::UnseenParaphrase] = best_of(s, generate_for(s, unseen, ""), d);
+  r.test[TextMethod::UnseenParaphrase] = best_of(s, generate_for(s, unseen, "", !task.held_out), d);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

@@ -12,7 +12,8 @@
 //  - all-task soup                the exact mean ΔW over every training task's checkpoints
 //  - oracle                       the task's own harvested best checkpoint (an upper bound; when harvested)
 // Controls on every task: the generator given another task's description (shuffled: best of N by this task's
-// training sample) and given the paraphrase never used in training (best of N). Plus the engine's memorisation
+// training sample) and given the paraphrase never used in training (best of N). A held-out task's own descriptions
+// are sampled with `unseen_guidance`; every training task's (a paraphrase of one, too) with the guidance. Plus the engine's memorisation
 // report of the generated adapters (in-distribution).
 #include <cmath>
 #include <functional>
@@ -43,6 +44,7 @@ struct TextTaskResult {
   std::vector<double> generated_train, generated_test;  // per generated adapter
   std::string control_task, nearest_task;  // whose description the control used; the nearest description's task
   int64_t samples = 0;
+  double guidance = NAN;                   // what its own condition's samples were generated with
   // Of the generated samples (from the task's own condition), the share whose nearest checkpoint in ΔW space is of
   // this task (in-distribution), and the training task most of them are nearest to (every task).
   double own_task_fraction = NAN;
@@ -56,7 +58,8 @@ struct TextTaskResult {
 
 struct TextEvaluationOptions {
   int64_t samples = 10;
-  GenerateOptions generate;       // count is `samples`
+  GenerateOptions generate;       // count is `samples`; its guidance for the training tasks' descriptions
+  double unseen_guidance = NAN;   // for the held-out tasks' (never trained on); NaN: generate.guidance
   std::vector<std::string> tasks; // empty: every task of the suite
   int64_t memorization_tasks = 12;  // the full memorisation report for this many in-distribution tasks (its cost
                                     // grows with the zoo; the own-task rate is computed for every task)

@@ -83,6 +83,7 @@ nlohmann::json TextTaskResult::to_json() const {
                       {"nearest_zoo_task", nearest_zoo_task}, {"generated_train", generated_train},
                       {"generated_test", generated_test}, {"seconds", seconds}, {"test", nlohmann::json::object()}};
   if (std::isfinite(own_task_fraction)) t["own_task_fraction"] = own_task_fraction;
+  if (std::isfinite(guidance)) t["guidance"] = guidance;
   for (const auto& [m, v] : test) t["test"][kKeys[static_cast<int>(m)]] = v;
   if (!memorization.is_null()) t["memorization"] = memorization;
   return t;
@@ -101,6 +102,7 @@ TextTaskResult TextTaskResult::from_json(const nlohmann::json& j) {
   r.generated_test = j.value("generated_test", std::vector<double>{});
   r.seconds = j.value("seconds", 0.0);
   r.own_task_fraction = j.value("own_task_fraction", NAN);
+  r.guidance = j.value("guidance", NAN);
   for (int m = 0; m < kTextMethodCount; ++m)
     if (j.at("test").contains(kKeys[m])) r.test[static_cast<TextMethod>(m)] = j["test"][kKeys[m]].get<double>();
   if (j.contains("memorization")) r.memorization = j["memorization"];

@@ -41,6 +41,11 @@ class StudioWorld {
   virtual std::unique_ptr<PreviewProvider> preview_provider() const = 0;
   // The sampler, steps and guidance the world's recorded figures were measured with: where the window starts.
   virtual GenerateOptions sampling() const { return {}; }
+  // The same for one condition: a world may sample the conditions it never trained on with another guidance.
+  virtual GenerateOptions sampling_for(const WorldCondition& condition) const {
+    (void)condition;
+    return sampling();
+  }
 
   const WorldCondition* condition(const std::string& name) const;  // nullptr when unknown
   // The world's own condition that `condition` is: the one of its name, or the task whose description it repeats

@@ -34,11 +34,16 @@ std::string TextStudioWorld::notice() const {
                                   : "";
 }
 
+const wordnet::WordNetTask* TextStudioWorld::suite_task(const WorldCondition& condition) const {
+  const wordnet::WordNetTask* task = wordnet::find_task(demo_->suite, task_of(condition));
+  if (!task && condition.image.empty()) task = demo_->match(condition.text);
+  return task;
+}
+
 CandidateTable TextStudioWorld::candidate_table(const std::vector<LoraAdapter>& adapters, const torch::Tensor& latents,
                                                 const WorldCondition& condition) const {
   torch::InferenceMode inference;
-  const wordnet::WordNetTask* task = wordnet::find_task(demo_->suite, task_of(condition));
-  if (!task && condition.image.empty()) task = demo_->match(condition.text);
+  const wordnet::WordNetTask* task = suite_task(condition);
   if (!task)
     return lorastudio::candidate_table(demo_->atlas, latents, "", {}, {}, {},
                                        "test accuracy (none: a description the suite does not know)");
@@ -59,5 +64,9 @@ std::unique_ptr<PreviewProvider> TextStudioWorld::preview_provider() const {
 }
 
 GenerateOptions TextStudioWorld::sampling() const { return demo_->sampling; }
+
+GenerateOptions TextStudioWorld::sampling_for(const WorldCondition& condition) const {
+  return demo_->sampling_for(suite_task(condition));
+}
 
 }  // namespace lorastudio

@@ -12,6 +12,9 @@ namespace lorastudio {
 namespace textworld {
 class TextDemo;
 }
+namespace wordnet {
+struct WordNetTask;
+}
 
 class TextStudioWorld : public StudioWorld {
  public:
@@ -31,11 +34,14 @@ class TextStudioWorld : public StudioWorld {
                                  const WorldCondition& condition) const override;
   std::unique_ptr<PreviewProvider> preview_provider() const override;
   GenerateOptions sampling() const override;
+  GenerateOptions sampling_for(const WorldCondition& condition) const override;  // the unseen guidance for new tasks
 
  private:
   std::shared_ptr<const textworld::TextDemo> demo_;
   std::shared_ptr<ConditionalGenerator> generator_;
   std::vector<WorldCondition> conditions_;
+  // The suite task `condition` is (by name, or a typed description repeating one of its paraphrases); null if none.
+  const wordnet::WordNetTask* suite_task(const WorldCondition& condition) const;
 };
 
 }  // namespace lorastudio
