@@ -1,4 +1,5 @@
 // TextEvaluation's summaries: means per method, the own-task rate, JSON and the Markdown table.
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -144,6 +145,11 @@ std::string TextEvaluation::to_markdown() const {
        "test. Original (best checkpoint) is chosen by dev. Shuffled description: another training task's condition, "
        "best of N by this task's training sample. Unseen paraphrase: a description template never used in training, "
        "with the same two examples.\n";
+  for (bool held : {false, true}) {
+    const auto it = std::find_if(tasks.begin(), tasks.end(), [&](const TextTaskResult& r) { return r.held_out == held && std::isfinite(r.guidance); });
+    if (it != tasks.end())
+      s << (held ? "Held-out" : "Training") << " tasks' own descriptions sampled with guidance " << it->guidance << ".\n";
+  }
   const double own = own_task_rate();
   if (std::isfinite(own))
     s << "Own-task rate (generated samples whose nearest checkpoint in ΔW space is of their own task): "
