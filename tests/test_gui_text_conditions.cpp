@@ -6,10 +6,6 @@
 #include <QtTest/QtTest>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-
-#include <nlohmann/json.hpp>
 
 #include <QDoubleSpinBox>
 #include <QGroupBox>
@@ -26,6 +22,7 @@
 #include "core/world/synthetic_text_world.h"
 #include "tests/support/test_main.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/text_demo_copy.h"
 #include "widgets/interpolation_panel.h"
 #include "widgets/trajectory_view.h"
 
@@ -189,11 +186,7 @@ class TestGuiTextConditions : public QObject {
   // selected task (the training tasks' guidance, or the unseen one for a held-out task) until the user sets one.
   void guidanceFollowsTheConditionUntilSetByHand() {
     QTemporaryDir tmp;
-    const std::string copy = tmp.filePath(QStringLiteral("demo")).toStdString();
-    std::filesystem::copy(lorastudio::test::project_path("models/demo/text-wordnet"), copy, std::filesystem::copy_options::recursive);
-    nlohmann::json j = nlohmann::json::parse(std::ifstream(copy + "/demo.json"));
-    j["sampling"] = {{"sampler", "ddim"}, {"steps", 20}, {"guidance", 3.5}, {"unseen_guidance", 1.5}};
-    std::ofstream(copy + "/demo.json") << j.dump(2);
+    const std::string copy = lorastudio::test::copy_text_demo_with_sampling(tmp.path().toStdString(), lorastudio::test::test_text_sampling());
     const lorastudio::textworld::TextDemo demo = lorastudio::textworld::TextDemo::load(copy);
     QString trained, held_out;
     for (const auto& t : demo.suite.tasks) (t.held_out ? held_out : trained) = QString::fromStdString(t.name);

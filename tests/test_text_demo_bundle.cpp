@@ -20,6 +20,7 @@
 #include "tests/support/cli_runner.h"
 #include "tests/support/test_main.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/text_demo_copy.h"
 
 using namespace lorastudio;
 using namespace lorastudio::textworld;
@@ -138,11 +139,7 @@ class TestTextDemoBundle : public QObject {
     QFETCH(QString, extra);
     QFETCH(QString, guidance);
     QTemporaryDir tmp;
-    const std::string copy = tmp.filePath("demo").toStdString();
-    fs::copy(bundle_dir(), copy, fs::copy_options::recursive);
-    nlohmann::json j = nlohmann::json::parse(std::ifstream(copy + "/demo.json"));
-    j["sampling"] = {{"sampler", "ddim"}, {"steps", 20}, {"guidance", 3.5}, {"unseen_guidance", 1.5}};
-    std::ofstream(copy + "/demo.json") << j.dump(2);
+    const std::string copy = test::copy_text_demo_with_sampling(tmp.path().toStdString(), test::test_text_sampling());
     const std::string out = tmp.filePath("gen").toStdString();
     const test::CliRun r = test::cli("generate --demo " + test::q(copy) + " --text " + test::q(text.toStdString()) +
                                      " -n 1 -o " + test::q(out) + extra.toStdString());

@@ -10,9 +10,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-
-#include <nlohmann/json.hpp>
 
 #include "core/generator/generation.h"
 #include "core/generator/latent_atlas.h"
@@ -23,6 +20,7 @@
 #include "core/world/text_studio_world.h"
 #include "tests/support/test_main.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/text_demo_copy.h"
 
 using namespace lorastudio;
 using namespace lorastudio::textworld;
@@ -139,11 +137,7 @@ class TestTextStudioWorld : public QObject {
   // the unseen one; the window starts at the guidance.
   void samples_what_it_never_trained_on_with_the_unseen_guidance() {
     QTemporaryDir tmp;
-    const std::string copy = tmp.filePath("demo").toStdString();
-    fs::copy(bundle_dir(), copy, fs::copy_options::recursive);
-    nlohmann::json j = nlohmann::json::parse(std::ifstream(copy + "/demo.json"));
-    j["sampling"] = {{"sampler", "ddim"}, {"steps", 20}, {"guidance", 3.5}, {"unseen_guidance", 1.5}};
-    std::ofstream(copy + "/demo.json") << j.dump(2);
+    const std::string copy = test::copy_text_demo_with_sampling(tmp.path().toStdString(), test::test_text_sampling());
     const auto world = open_studio_world(copy, test::project_path("models"));
     QCOMPARE(world->sampling().guidance, 3.5);
     int held = 0, trained = 0;
