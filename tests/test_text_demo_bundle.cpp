@@ -67,7 +67,7 @@ class TestTextDemoBundle : public QObject {
     ConditionalGenerator g = demo.generator();
     {
       torch::NoGradGuard no_grad;
-      for (auto& p : g.autoencoder->parameters()) p.mul_(1.5);
+      for (auto& p : g.denoiser->parameters()) p.mul_(1.5);
     }
     g.save(copy + "/generator");
     QVERIFY(!text_demo_check_differences(demo.check, measure_text_demo_check(demo, demo.check), demo.check.tolerance).empty());
