@@ -29,6 +29,7 @@
 #include "core/wordnet/task_suite_file.h"
 #include "core/zoo/task_soup.h"
 #include "core/zoo/zoo.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/error_text.h"
 #include "tests/support/test_main.h"
 #include "tests/support/test_paths.h"
@@ -296,6 +297,35 @@ class TestTextWorld : public QObject {
       QVERIFY(std::abs(image.bars[i].reference - answers_with(model, nullptr, {*it}).front()) < 1e-6);
     }
     QVERIFY(image.caption.find("answered right") != std::string::npos);
+  }
+
+  // `lora-studio-cli evaluate-text` on the recipe's harvest, generator and base model with the recipe's sampling
+  // writes the recipe's table; a harvest folder without its zoo is an error naming it.
+  void evaluate_text_writes_the_recipes_table() {
+    require_recipe();
+    const std::string cache = options_.cache_dir, out = tmp_.filePath("cli").toStdString();
+    const TextEvaluationOptions& e = recipe_.evaluation;
+    const std::string args = " --generator " + test::q(cache + "/generator") + " --model " + test::q(cache + "/base") +
+                             " --samples " + std::to_string(e.samples) + " --steps " + std::to_string(e.generate.steps) +
+                             " --guidance " + std::to_string(e.generate.guidance) + " --unseen-guidance " +
+                             std::to_string(e.unseen_guidance) + " --seed " + std::to_string(e.generate.seed) +
+                             " --memorization-tasks " + std::to_string(e.memorization_tasks);
+    const test::CliRun r = test::cli("evaluate-text --harvest " + test::q(cache + "/harvest") + " -o " + test::q(out) + args);
+    QVERIFY2(r.status == 0, r.output.c_str());
+    QVERIFY2(r.output.find("Held-out tasks") != std::string::npos, r.output.c_str());
+    nlohmann::json a = read_json(cache + "/evaluation/evaluation.json"), b = read_json(out + "/evaluation.json");
+    for (auto* j : {&a, &b})
+      for (auto& t : (*j)["tasks"]) {
+        t.erase("seconds");
+        // The memorisation report's distances agree to float rounding (reductions split over other threads).
+        if (t.contains("memorization")) t["memorization"] = t["memorization"]["copies"];
+      }
+    QCOMPARE(b.dump(), a.dump());
+    QVERIFY(fs::exists(out + "/evaluation.md"));
+    const test::CliRun bad = test::cli("evaluate-text --harvest " + test::q(tmp_.filePath("nothing").toStdString()) + " -o " +
+                                       test::q(out + "2") + args);
+    QVERIFY(bad.status != 0);
+    QVERIFY2(bad.output.find("nothing") != std::string::npos && bad.output.find("terminate") == std::string::npos, bad.output.c_str());
   }
 
   void a_second_run_skips_every_stage() {

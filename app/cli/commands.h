@@ -23,5 +23,6 @@ int run_recipe(int argc, char** argv);  // recipe run | status
 int run_pretrain_bert(int argc, char** argv);
 int run_harvest_glue(int argc, char** argv);
 int run_evaluate_glue(int argc, char** argv);
+int run_evaluate_text(int argc, char** argv);
 
 }  // namespace lorastudio::cli

@@ -50,6 +50,8 @@ const Command kCommands[] = {
      lorastudio::cli::run_harvest_glue},
     {"evaluate-glue", "Cond P-Diff's Table 1 on GLUE: generated LoRAs against originals, soups and a control",
      lorastudio::cli::run_evaluate_glue},
+    {"evaluate-text", "the text world's Table 1: generated LoRAs against originals, soups, held-out baselines, controls",
+     lorastudio::cli::run_evaluate_text},
     {"recipe", "run a recipe (photos to demo bundle) stage by stage, resumably; show its state",
      lorastudio::cli::run_recipe},
 };
