@@ -142,8 +142,11 @@ QWidget* StudioWindow::build_description_box(QWidget* parent) {
 // The world's guidance for the selected condition (the text world samples descriptions it never trained on with
 // less), unless the user has set one of their own since the last suggestion.
 void StudioWindow::suggest_guidance(double guidance) {
-  if (guidance_->value() == suggested_guidance_) guidance_->setValue(guidance);
-  suggested_guidance_ = guidance;
+  const double shown = QString::number(guidance, 'f', guidance_->decimals()).toDouble();  // as the box rounds it
+  if (guidance_->value() == suggested_guidance_) guidance_->setValue(shown);
+  suggested_guidance_ = shown;
+  guidance_->setToolTip(tr("Classifier-free guidance: 1 = the condition alone; higher follows it more strongly. "
+                           "Suggested for this condition: %1").arg(shown));
 }
 
 // The clipboard's image, written as PNG under the cache (a generation reads its condition from a file).

@@ -337,7 +337,7 @@ void StudioWindow::on_demo_loaded(std::shared_ptr<const DemoContent> demo) {
     sampler_->setCurrentText(QString::fromStdString(sampling.sampler));
     steps_->setValue(static_cast<int>(sampling.steps));
     guidance_->setValue(sampling.guidance);
-    suggested_guidance_ = sampling.guidance;
+    suggested_guidance_ = guidance_->value();
   }
   fill_conditions();
   build_atlas_scene();

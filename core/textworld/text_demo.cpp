@@ -184,7 +184,8 @@ std::vector<TextDemoCheck::Figure> measure_text_demo_check(const TextDemo& demo,
     in.examples = c.examples;
     GenerateOptions o;
     o.count = check.samples, o.steps = check.steps, o.sampler = check.sampler, o.seed = check.seed;
-    o.guidance = task->held_out ? check.unseen_guidance : check.guidance;
+    o.guidance = check.guidance;
+    o = sampling_for_condition(o, check.unseen_guidance, !task->held_out);
     const GeneratedAdapters g = generate_adapters(generator, in, o);
     out.push_back({name, split_accuracies(model, task->test, g.adapters)});
   }
