@@ -140,16 +140,31 @@ class TestGeneration : public QObject {
     QVERIFY(torch::equal(out.params, generate_adapters(g, text_condition("warm red strokes"), o).params));
   }
 
+  // The tiny generator with a latent of principal components of its `varying` kept coordinates, fitted on random rows.
+  static ConditionalGenerator principal_component_generator(int varying) {
+    const ConditionalGenerator t = tiny_generator({0.2, 200}, "text", {}, varying);
+    GeneratorConfig c = t.config;
+    c.autoencoder.kind = "pca";
+    ConditionalGenerator g(c, t.layout, t.normalizer, t.tasks);
+    g.autoencoder->set_kept_coordinates(t.autoencoder->named_buffers()["kept_coordinates"].clone());
+    torch::manual_seed(3);
+    g.autoencoder->fit_principal_components(torch::randn({64, g.layout.dim()}));  // rows of every coordinate
+    g.eval();
+    return g;
+  }
+
   void cuda_graphs_match_eager_data() {
     QTest::addColumn<QString>("sampler");
     QTest::addColumn<int>("steps");
     QTest::addColumn<double>("guidance");
     QTest::addColumn<bool>("whole_graph");
     QTest::addColumn<int>("varying");  // > 0: an autoencoder that sees only that many coordinates
-    QTest::newRow("ddim 25") << "ddim" << 25 << 1.0 << true << 0;
-    QTest::newRow("dpmpp 25 cfg 2") << "dpmpp" << 25 << 2.0 << true << 0;
-    QTest::newRow("ddpm 50 (per-step graphs)") << "ddpm" << 50 << 1.0 << false << 0;
-    QTest::newRow("ddim 25, varying coordinates") << "ddim" << 25 << 1.0 << true << 40;
+    QTest::addColumn<bool>("pca");     // the latent holds principal components (the text world's generator)
+    QTest::newRow("ddim 25") << "ddim" << 25 << 1.0 << true << 0 << false;
+    QTest::newRow("dpmpp 25 cfg 2") << "dpmpp" << 25 << 2.0 << true << 0 << false;
+    QTest::newRow("ddpm 50 (per-step graphs)") << "ddpm" << 50 << 1.0 << false << 0 << false;
+    QTest::newRow("ddim 25, varying coordinates") << "ddim" << 25 << 1.0 << true << 40 << false;
+    QTest::newRow("ddim 25 cfg 4, principal components") << "ddim" << 25 << 4.0 << true << 40 << true;
   }
   void cuda_graphs_match_eager() {
     if (!torch::cuda::is_available()) QSKIP("needs a CUDA device");
@@ -159,7 +174,8 @@ class TestGeneration : public QObject {
     QFETCH(double, guidance);
     QFETCH(bool, whole_graph);
     QFETCH(int, varying);
-    ConditionalGenerator g = tiny_generator({0.2, 200}, "text", {}, varying);
+    QFETCH(bool, pca);
+    ConditionalGenerator g = pca ? principal_component_generator(varying) : tiny_generator({0.2, 200}, "text", {}, varying);
     g.to(torch::kCUDA);
     GenerateOptions o = options(sampler.toStdString(), steps, 20);
     o.guidance = guidance;

@@ -22,6 +22,7 @@
 #include "core/textworld/text_base_model.h"
 #include "core/math/lora_mixing.h"
 #include "core/textworld/text_demo.h"
+#include "core/textworld/text_demo_writer.h"
 #include "core/textworld/text_preview_provider.h"
 #include "core/textworld/text_zoo.h"
 #include "core/textworld/yes_no_tuning.h"
@@ -117,6 +118,13 @@ double best_dev(const YesNoTuningResult& r) {
 
 }  // namespace
 
+// Skips the calling test when initTestCase could not run the recipe. A macro: QSKIP returns only from the function
+// it is written in, so a helper function would let the test go on without its recipe.
+#define REQUIRE_RECIPE()                                                                                               \
+  do {                                                                                                                 \
+    if (!recipe_ready_) QSKIP("the text recipe needs WordNet (wordnet-base) and the word vectors (scripts/fetch-word-vectors.sh)"); \
+  } while (0)
+
 class TestTextWorld : public QObject {
   Q_OBJECT
 
@@ -125,10 +133,6 @@ class TestTextWorld : public QObject {
   RecipeRunOptions options_;
   RecipeRunResult first_;
   bool recipe_ready_ = false;
-
-  void require_recipe() {
-    if (!recipe_ready_) QSKIP("the text recipe needs WordNet (wordnet-base) and the word vectors (scripts/fetch-word-vectors.sh)");
-  }
 
  private Q_SLOTS:
   void initTestCase() {
@@ -208,7 +212,7 @@ class TestTextWorld : public QObject {
   }
 
   void every_stage_runs_and_the_table_agrees_with_a_recomputation() {
-    require_recipe();
+    REQUIRE_RECIPE();
     QVERIFY(!first_.cancelled);
     for (const auto& s : first_.stages) QVERIFY2(s.outcome == StageOutcome::Ran, s.stage.c_str());
     const std::string cache = options_.cache_dir;
@@ -221,6 +225,7 @@ class TestTextWorld : public QObject {
     YesNoModel model = YesNoModel::load(cache + "/base");
     const TextZooPlan plan = read_text_plan(cache + "/harvest");
     ConditionalGenerator generator = ConditionalGenerator::load(cache + "/generator");
+    round_to_bundle_precision(generator, recipe_.float16);  // as the evaluation measured it
     QVERIFY(recipe_.evaluation.unseen_guidance != recipe_.evaluation.generate.guidance);
     for (const auto& t : ev["tasks"]) {
       const std::string name = t["task"];
@@ -252,7 +257,7 @@ class TestTextWorld : public QObject {
 
   // The bundle loads with its parts, answers offline, and reproduces the figures it recorded.
   void the_bundle_loads_and_reproduces_its_check() {
-    require_recipe();
+    REQUIRE_RECIPE();
     QVERIFY(!first_.bundle_dir.empty());
     const TextDemo demo = TextDemo::load(first_.bundle_dir);
     QCOMPARE(demo.name, std::string("text-tiny"));
@@ -270,9 +275,33 @@ class TestTextWorld : public QObject {
     QCOMPARE(text_demo_check_differences(shifted, measure_text_demo_check(demo, demo.check), 0.02).size(), size_t(1));
   }
 
+  // The bundle's generator is the one Table 1 measured: the recipe evaluates the trained generator rounded to the
+  // bundle's float16, and the bundle stores exactly those weights.
+  void the_bundle_ships_the_generator_its_table_measured() {
+    REQUIRE_RECIPE();
+    QVERIFY(recipe_.float16);
+    const ConditionalGenerator shipped = ConditionalGenerator::load(first_.bundle_dir + "/generator");
+    ConditionalGenerator trained = ConditionalGenerator::load(options_.cache_dir + "/generator");
+    const auto same_weights = [&](const ConditionalGenerator& a) {
+      using Pair = std::pair<const torch::nn::Module*, const torch::nn::Module*>;
+      for (const auto& [x, y] : {Pair{a.denoiser.get(), shipped.denoiser.get()},
+                                 Pair{a.autoencoder.ptr().get(), shipped.autoencoder.ptr().get()}}) {
+        const auto xs = x->named_parameters(), ys = y->named_parameters();
+        for (const auto& p : xs) if (!torch::equal(p.value(), ys[p.key()])) return false;
+        const auto xb = x->named_buffers(), yb = y->named_buffers();
+        for (const auto& b : xb) if (!torch::equal(b.value(), yb[b.key()])) return false;
+      }
+      return true;
+    };
+    // Deliberately wrong: the generator as trained (float32) is not what ships.
+    QVERIFY(!same_weights(trained));
+    round_to_bundle_precision(trained, true);
+    QVERIFY(same_weights(trained));
+  }
+
   // The studio's preview: one bar per definition, P(yes) of the exact mix, the base model's answer as its tick.
   void the_preview_answers_with_the_mix() {
-    require_recipe();
+    REQUIRE_RECIPE();
     const TextDemo demo = TextDemo::load(first_.bundle_dir);
     auto provider = TextPreviewProvider::for_demo(demo, 4);
     QCOMPARE(provider->kind(), std::string("text"));
@@ -299,13 +328,14 @@ class TestTextWorld : public QObject {
     QVERIFY(image.caption.find("answered right") != std::string::npos);
   }
 
-  // `lora-studio-cli evaluate-text` on the recipe's harvest, generator and base model with the recipe's sampling
-  // writes the recipe's table; a harvest folder without its zoo is an error naming it.
+  // `lora-studio-cli evaluate-text` on the recipe's harvest, its bundle's generator and base model with the recipe's
+  // sampling writes the recipe's table; a harvest folder without its zoo is an error naming it.
   void evaluate_text_writes_the_recipes_table() {
-    require_recipe();
+    REQUIRE_RECIPE();
     const std::string cache = options_.cache_dir, out = tmp_.filePath("cli").toStdString();
     const TextEvaluationOptions& e = recipe_.evaluation;
-    const std::string args = " --generator " + test::q(cache + "/generator") + " --model " + test::q(cache + "/base") +
+    // The bundle's generator: the float16 weights the recipe's evaluation measured.
+    const std::string args = " --generator " + test::q(first_.bundle_dir + "/generator") + " --model " + test::q(cache + "/base") +
                              " --samples " + std::to_string(e.samples) + " --steps " + std::to_string(e.generate.steps) +
                              " --guidance " + std::to_string(e.generate.guidance) + " --unseen-guidance " +
                              std::to_string(e.unseen_guidance) + " --seed " + std::to_string(e.generate.seed) +
@@ -329,13 +359,13 @@ class TestTextWorld : public QObject {
   }
 
   void a_second_run_skips_every_stage() {
-    require_recipe();
+    REQUIRE_RECIPE();
     const RecipeRunResult again = run_text_recipe(recipe_, options_);
     for (const auto& s : again.stages) QVERIFY2(s.outcome == StageOutcome::UpToDate, s.stage.c_str());
   }
 
   void an_interrupted_evaluation_goes_on_to_the_same_table() {
-    require_recipe();
+    REQUIRE_RECIPE();
     RecipeRunOptions o = options_;
     o.cache_dir = tmp_.filePath("b").toStdString();
     const RecipeRunResult cut = run_text_recipe(recipe_, o, [](const RecipeEvent& e) {

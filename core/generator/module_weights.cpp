@@ -47,4 +47,13 @@ void copy_module_weights(const torch::nn::Module& from, torch::nn::Module& to) {
   for (auto& b : to.named_buffers()) b.value().copy_(srcb[b.key()]);
 }
 
+void round_module_weights(torch::nn::Module& module, torch::ScalarType storage) {
+  torch::NoGradGuard no_grad;
+  const auto round = [storage](torch::Tensor& t) {
+    if (t.is_floating_point()) t.copy_(t.to(storage));
+  };
+  for (auto& p : module.parameters()) round(p);
+  for (auto& b : module.buffers()) round(b);
+}
+
 }  // namespace lorastudio

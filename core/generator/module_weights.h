@@ -13,5 +13,8 @@ void save_module_weights(const torch::nn::Module& module, const std::string& pat
 void load_module_weights(torch::nn::Module& module, const std::string& path);
 // Copies weights between two modules of the same structure (e.g. into an EMA copy).
 void copy_module_weights(const torch::nn::Module& from, torch::nn::Module& to);
+// Rounds every floating-point parameter and buffer, in place, to what `storage` (e.g. float16) can hold, keeping
+// its own type: the module then computes exactly as it will after a save in `storage` and a load.
+void round_module_weights(torch::nn::Module& module, torch::ScalarType storage);
 
 }  // namespace lorastudio

@@ -138,6 +138,7 @@ nlohmann::json TextRecipe::stage_parameters(const std::string& stage) const {
     const auto& e = evaluation;
     nlohmann::json j = sampling_json(e.generate, e.unseen_guidance);  // unseen_guidance only when it differs
     j.update({{"samples", e.samples}, {"tasks", e.tasks}, {"memorization_tasks", e.memorization_tasks}, {"seed", seed}});
+    j["float16"] = float16;  // the generator is evaluated at the precision its bundle stores
     return j;
   }
   if (stage == "bundle")

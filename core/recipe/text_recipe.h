@@ -44,7 +44,7 @@ struct TextRecipe {
   // conditions (CACHE/condition-vectors.safetensors; what the demo bundle ships).
   int64_t condition_words = 20000;
   textworld::TextEvaluationOptions evaluation;
-  bool float16 = true;               // the bundle's base model as float16
+  bool float16 = true;               // the bundle's weights as float16 (the evaluation measures the generator so)
   textworld::TextDemoCheck check;    // the bundle's check (tasks empty: its defaults)
   std::string device = "cpu";      // pretraining, harvesting and generator training ("cpu", "cuda")
 

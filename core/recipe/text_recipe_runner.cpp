@@ -147,6 +147,7 @@ StageResult run_generator(Context& c) {
 
 StageResult run_evaluation(Context& c) {
   ConditionalGenerator generator = ConditionalGenerator::load(c.path("generator").string());
+  textworld::round_to_bundle_precision(generator, c.recipe.float16);  // Table 1 of the generator the bundle ships
   textworld::TextEvaluationOptions options = c.recipe.evaluation;
   options.device = c.device();
   fs::create_directories(c.path("evaluation"));

@@ -1,8 +1,10 @@
 #include "core/textworld/text_demo_writer.h"
 
 #include <filesystem>
+#include <set>
 
 #include "core/generator/latent_atlas.h"
+#include "core/generator/module_weights.h"
 #include "core/generator/unseen_guidance.h"
 #include "core/io/checkpoint_reader.h"
 #include "core/io/safetensors_writer.h"
@@ -39,14 +41,15 @@ void write_base(const TextDemoSources& src, const fs::path& out) {
 }
 
 // The generator without its training state, its word vectors beside it under a name relative to the bundle; its
-// autoencoder (the zoo's principal components: most of its size) in float16 with `float16`. The denoiser keeps its
-// precision: the figures of Table 1 were sampled with it.
+// weights (autoencoder, denoiser, condition encoder) in float16 with `float16`, as the recipe evaluated them
+// (round_to_bundle_precision). The normalisation statistics keep their precision.
 void write_generator(const TextDemoSources& src, const fs::path& out) {
   fs::create_directories(out);
+  const std::set<std::string> weights = {"autoencoder.safetensors", "denoiser.safetensors", "condition_encoder.safetensors"};
   for (const auto& entry : fs::directory_iterator(src.generator_dir)) {
     const std::string name = entry.path().filename().string();
     if (name == "state") continue;
-    if (name == "autoencoder.safetensors") write_weights(entry.path().string(), out / name, src.float16);
+    if (weights.count(name)) write_weights(entry.path().string(), out / name, src.float16);
     else fs::copy(entry.path(), out / name, fs::copy_options::recursive);
   }
   const std::string gpath = (out / "generator.json").string();
@@ -117,6 +120,14 @@ void write_demo_json(const TextDemoSources& src, const TextDemoCheck& check, con
 }
 
 }  // namespace
+
+void round_to_bundle_precision(ConditionalGenerator& generator, bool float16) {
+  if (!float16) return;
+  round_module_weights(*generator.autoencoder, torch::kHalf);
+  round_module_weights(*generator.denoiser, torch::kHalf);
+  if (!generator.condition_encoder->parameters().empty())  // saved only then (its word vectors are a file of their own)
+    round_module_weights(*generator.condition_encoder, torch::kHalf);
+}
 
 int64_t write_text_demo(const TextDemoSources& src, const std::string& out_dir) {
   // Written beside the destination and renamed into place: an interrupted run leaves no half bundle behind.
