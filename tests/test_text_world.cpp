@@ -328,7 +328,7 @@ class TestTextWorld : public QObject {
     QVERIFY(image.caption.find("answered right") != std::string::npos);
   }
 
-  // `lora-studio-cli evaluate-text` on the recipe's harvest, its bundle's generator and base model with the recipe's
+  // `lora-studio-cli evaluate-text` (or `evaluate --harvest`) on the recipe's harvest, its bundle's generator and base model with the recipe's
   // sampling writes the recipe's table; a harvest folder without its zoo is an error naming it.
   void evaluate_text_writes_the_recipes_table() {
     REQUIRE_RECIPE();
@@ -340,7 +340,8 @@ class TestTextWorld : public QObject {
                              " --guidance " + std::to_string(e.generate.guidance) + " --unseen-guidance " +
                              std::to_string(e.unseen_guidance) + " --seed " + std::to_string(e.generate.seed) +
                              " --memorization-tasks " + std::to_string(e.memorization_tasks);
-    const test::CliRun r = test::cli("evaluate-text --harvest " + test::q(cache + "/harvest") + " -o " + test::q(out) + args);
+    // `evaluate` with a harvest is the text world's evaluate-text.
+    const test::CliRun r = test::cli("evaluate --harvest " + test::q(cache + "/harvest") + " -o " + test::q(out) + args);
     QVERIFY2(r.status == 0, r.output.c_str());
     QVERIFY2(r.output.find("Held-out tasks") != std::string::npos, r.output.c_str());
     nlohmann::json a = read_json(cache + "/evaluation/evaluation.json"), b = read_json(out + "/evaluation.json");

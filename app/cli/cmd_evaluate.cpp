@@ -1,4 +1,5 @@
 // lora-studio-cli evaluate --zoos DIR --generator GEN --stylizer W -o OUT [--samples N] [--styles a,b] ...
+// lora-studio-cli evaluate --harvest DIR --generator GEN -o OUT ...   (the text world: evaluate-text)
 // The style world's Table 2 (Cond P-Diff's form): every method's PSNR, SSIM and patch-distribution distance
 // against each style's true output on the held-out photos, for seen and held-out styles; printed as Markdown and
 // saved as OUT/evaluation.json and OUT/evaluation.md.
@@ -29,11 +30,15 @@ StyleEvaluationOptions options_from(const ArgParser& p) {
 }  // namespace
 
 int run_evaluate(int argc, char** argv) {
+  // A text harvest names the text world: its Table 1, with evaluate-text's options.
+  for (int i = 0; i < argc; ++i)  // argv holds the command's arguments only
+    if (std::string(argv[i]) == "--harvest") return run_evaluate_text(argc, argv);
   ArgParser p("evaluate",
               "Evaluate a style generator in the form of Cond P-Diff's Table 2: no LoRA, the best original checkpoint,\n"
               "the ΔW soup, generated adapters (best of N by training-split score, and the mean), for held-out styles\n"
               "the nearest seen style's LoRA, and a wrong-condition control; PSNR, SSIM and the sliced Wasserstein\n"
-              "patch distance against each style's true output on the held-out photos.");
+              "patch distance against each style's true output on the held-out photos.\n"
+              "With --harvest DIR (a text recipe's CACHE/harvest) instead: the text world's Table 1 (evaluate-text).");
   p.option("--zoos", "DIR", "the harvest directory (DIR/zoo and DIR/held-out-zoo, from harvest-styles)", "", true)
       .option("--generator", "GEN", "the trained generator directory", "", true)
       .option("--stylizer", "FILE", "the stylizer the style LoRAs adapt", "", true)
