@@ -19,7 +19,7 @@ struct TextDemoSources {
   std::string harvest_dir;     // the zoo harvest (zoo/, held_out_zoo/): the studio's atlas ("" writes none)
   int64_t atlas_checkpoints = 10;  // per task, evenly spaced over its kept checkpoints (the soup uses them all)
   int64_t max_length = 64;     // tokens per input the zoo was harvested with
-  bool float16 = true;         // the base model's and the generator's weights as float16 (see bundle_precision)
+  bool float16 = true;         // the base model's and the generator's weights as float16 (round_to_bundle_precision)
   TextDemoCheck check;         // tasks empty: the first three training and the first two held-out tasks
   GenerateOptions sampling;    // the sampler, steps and guidance of the evaluation (the check samples with its guidance)
   double unseen_guidance = NAN;  // the evaluation's for held-out tasks; NaN: sampling.guidance
