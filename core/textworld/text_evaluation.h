@@ -13,8 +13,8 @@
 //  - oracle                       the task's own harvested best checkpoint (an upper bound; when harvested)
 // Controls on every task: the generator given another task's description (shuffled: best of N by this task's
 // training sample) and given the paraphrase never used in training (best of N). A held-out task's own descriptions
-// are sampled with `unseen_guidance`; every training task's (a paraphrase of one, too) with the guidance. Plus the engine's memorisation
-// report of the generated adapters (in-distribution).
+// are sampled with `unseen_guidance`; every training task's (a paraphrase of one, too) with the guidance. Plus the
+// engine's memorisation report of the generated adapters (in-distribution).
 #include <cmath>
 #include <functional>
 #include <map>

@@ -146,7 +146,8 @@ std::string TextEvaluation::to_markdown() const {
        "best of N by this task's training sample. Unseen paraphrase: a description template never used in training, "
        "with the same two examples.\n";
   for (bool held : {false, true}) {
-    const auto it = std::find_if(tasks.begin(), tasks.end(), [&](const TextTaskResult& r) { return r.held_out == held && std::isfinite(r.guidance); });
+    const auto it = std::find_if(tasks.begin(), tasks.end(),
+                                 [&](const TextTaskResult& r) { return r.held_out == held && std::isfinite(r.guidance); });
     if (it != tasks.end())
       s << (held ? "Held-out" : "Training") << " tasks' own descriptions sampled with guidance " << it->guidance << ".\n";
   }
